@@ -1,0 +1,60 @@
+# The two commands of the README: `make run` and `make test`. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BASE_STAMP := $(VENV)/.installed-base
+DEV_STAMP := $(VENV)/.installed-dev
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test setup setup-dev system-deps lint typecheck unit integration e2e eval-gate audit ingest serve bench clean
+
+run: $(BASE_STAMP) ingest serve
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(BASE_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(BASE_STAMP)
+	$(BIN)/pip install -q -e '.[dev,sentence-transformers]'
+	touch $@
+
+setup: $(BASE_STAMP)
+setup-dev: $(DEV_STAMP)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+ingest: $(BASE_STAMP)
+	$(BIN)/kakehashi ingest
+
+serve: $(BASE_STAMP)
+	$(BIN)/kakehashi serve
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
+
+unit: $(DEV_STAMP)
+	$(BIN)/pytest -m unit
+
+test: $(DEV_STAMP) system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -m "unit or integration or e2e"
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .kakehashi .pytest_cache .mypy_cache .ruff_cache

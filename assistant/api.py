@@ -1,0 +1,209 @@
+"""The Python API for program staff: ``Assistant().ask(...)`` and ``.retrieve(...)``."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from assistant import answer as extractive
+from assistant.lexical import Glossary
+from assistant.retrieve import SearchIndex, hybrid_search
+from assistant.settings import Settings
+from assistant.types import Answer, Passage
+from ingest.embed import Embedder, make_embedder
+from ingest.index import IngestReport, ingest
+from ingest.store import ChromaStore, Store
+from ingest.text import Language, detect_language
+from ingest.tokens import count_tokens
+
+GLOSSARY_FILE = "glossary.json"
+
+
+class InvalidQuestion(ValueError):
+    """A question that cannot be searched; the message says why, for the user."""
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "empty": {
+        "zh-TW": "請輸入問題。",
+        "ja": "質問を入力してください。",
+        "en": "Please type a question.",
+    },
+    "too_long": {
+        "zh-TW": "問題太長了(上限 {limit} 字,目前 {length} 字)。請縮短後再試。",
+        "ja": "質問が長すぎます(上限 {limit} 文字、現在 {length} 文字)。短くしてください。",
+        "en": "The question is too long ({length} characters; the limit is {limit}).",
+    },
+    "no_words": {
+        "zh-TW": "問題中沒有可搜尋的文字。",
+        "ja": "質問に検索できる語が含まれていません。",
+        "en": "The question has no words to search for.",
+    },
+}
+
+
+def clean_question(text: str, max_chars: int) -> str:
+    """Strip control characters and surrounding space; refuse empty, huge or wordless input."""
+    if not isinstance(text, str):
+        raise InvalidQuestion("the question must be text")
+    language = detect_language(text[:2000])
+    cleaned = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else " " for ch in text if ch != "\x00"
+    )
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise InvalidQuestion(MESSAGES["empty"][language])
+    if len(cleaned) > max_chars:
+        raise InvalidQuestion(
+            MESSAGES["too_long"][language].format(limit=max_chars, length=len(cleaned))
+        )
+    if not extractive.has_searchable_content(cleaned):
+        raise InvalidQuestion(MESSAGES["no_words"][language])
+    return cleaned
+
+
+class Assistant:
+    """Retrieval and answers over the ingested corpus.
+
+    >>> from assistant import Assistant
+    >>> bot = Assistant()                       # settings from KAKEHASHI_* variables
+    >>> answer = bot.ask("什麼是稟議制?")
+    >>> answer.citations[0].title
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.embedder = embedder or make_embedder(self.settings.embedder)
+        self.store: Store = store or ChromaStore.open(
+            self.embedder,
+            self.settings.collection,
+            self.settings.data_dir,
+            self.settings.chroma_url,
+        )
+        self.glossary = Glossary.load(self.settings.corpus_dir / GLOSSARY_FILE)
+        self._lock = threading.Lock()
+        self.index = SearchIndex(self.store.chunks(), self.glossary)
+
+    # -- corpus ---------------------------------------------------------------------------
+    def ingest(self, path: Path | None = None, progress: bool = False) -> IngestReport:
+        report = ingest(
+            path or self.settings.corpus_dir,
+            self.store,
+            self.embedder,
+            count_tokens,
+            self.settings.lock_path,
+            max_tokens=self.settings.chunk_tokens,
+            progress=progress,
+        )
+        self.refresh()
+        return report
+
+    def refresh(self) -> None:
+        index = SearchIndex(self.store.chunks(), self.glossary)
+        with self._lock:
+            self.index = index
+
+    def status(self) -> dict[str, Any]:
+        info = self.store.info()
+        index = self.index
+        return {
+            "documents": len({chunk.doc_id for chunk in index.chunks}),
+            "chunks": len(index.chunks),
+            "embedder": self.embedder.identity,
+            "mode": "generative" if self.settings.llm_configured else "extractive",
+            "model": self.settings.llm_model if self.settings.llm_configured else None,
+            "ingested_at": info.get("ingested_at"),
+            "store": str(self.settings.chroma_url or self.settings.data_dir),
+        }
+
+    # -- questions ------------------------------------------------------------------------
+    def retrieve(self, question: str, k: int = 10) -> list[Passage]:
+        question = clean_question(question, self.settings.max_question_chars)
+        vector = self.embedder.embed([question], kind="query")[0]
+        return self._search(question, vector, detect_language(question), k)
+
+    def _search(self, question: str, vector: np.ndarray, language: str, k: int) -> list[Passage]:
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        return hybrid_search(question, vector, self.store, self.index, language, k)
+
+    def ask(
+        self, question: str, k: int = 5, history: Sequence[tuple[str, str]] | None = None
+    ) -> Answer:
+        """Answer ``question`` from the corpus. ``history`` is the conversation so far as
+        (question, answer) pairs, used to understand a follow-up question."""
+        final: Answer | None = None
+        for piece in self.stream(question, k=k, history=history):
+            if isinstance(piece, Answer):
+                final = piece
+        assert final is not None
+        return final
+
+    def stream(
+        self, question: str, k: int = 5, history: Sequence[tuple[str, str]] | None = None
+    ) -> Iterator[str | Answer]:
+        """Text pieces of the answer as they are produced, then the final ``Answer``."""
+        answer = self._answer(question, k, history)
+        for line in answer.answer.splitlines(keepends=True):
+            yield line
+        yield answer
+
+    def _answer(
+        self, question: str, k: int, history: Sequence[tuple[str, str]] | None
+    ) -> Answer:
+        timings: dict[str, float] = {}
+        with _timed(timings, "total"):
+            question = clean_question(question, self.settings.max_question_chars)
+            language: Language = detect_language(question)
+            with _timed(timings, "embed"):
+                vector = self.embedder.embed([question], kind="query")[0]
+            with _timed(timings, "retrieve"):
+                passages = self._search(question, vector, language, k)
+            with _timed(timings, "compose"):
+                result = self._extractive(question, language, vector, passages, timings)
+        return result
+
+    def _extractive(
+        self,
+        question: str,
+        language: Language,
+        vector: np.ndarray,
+        passages: Sequence[Passage],
+        timings: dict[str, float],
+    ) -> Answer:
+        # Step 1: candidate sentences of the retrieved passages
+        candidates = extractive.candidate_sentences(passages)
+        # Step 2: score them against the question
+        sentence_vectors = self.embedder.embed([text for _, _, text in candidates], kind="passage")
+        scored = extractive.score_sentences(question, candidates, vector, sentence_vectors)
+        # Step 3: refuse on weak evidence, else quote and cite
+        evidence = extractive.evidence_score(passages, scored)
+        threshold = extractive.REFUSAL_THRESHOLD + self.settings.min_evidence
+        if not scored or evidence < threshold:
+            return extractive.refusal(question, language, evidence, timings)
+        return extractive.compose(
+            question, language, passages, extractive.select(scored), evidence, timings
+        )
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = round((time.perf_counter() - started) * 1000, 1)

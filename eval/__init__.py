@@ -1,0 +1,1 @@
+"""Grounding evaluation: metrics, runs and reports."""

@@ -1,0 +1,1 @@
+"""Ingest: load, chunk, embed and store the corpus."""

@@ -1,0 +1,45 @@
+"""Translations line up with their original paragraph by paragraph (pure).
+
+A translation's paragraphs (non-empty lines) map one to one onto the original's. Ingest refuses a
+translation whose paragraphs do not line up, and names the first paragraph that does not: a
+different count, a heading facing a body paragraph, or a number the original paragraph lacks.
+"""
+
+from __future__ import annotations
+
+from ingest.chunk import is_heading
+from ingest.load import Document
+from ingest.text import extract_numbers, paragraph_spans
+
+
+class MisalignedTranslation(ValueError):
+    pass
+
+
+def check_alignment(translation: Document, original: Document) -> None:
+    ours = [span.text for span in paragraph_spans(translation.text)]
+    theirs = [span.text for span in paragraph_spans(original.text)]
+    for index, (mine, source) in enumerate(zip(ours, theirs, strict=False), start=1):
+        problem = paragraph_mismatch(mine, source)
+        if problem:
+            raise MisalignedTranslation(
+                f"paragraph {index} does not line up with paragraph {index} of "
+                f"{original.doc_id!r}: {problem} (translation: {mine[:60]!r})"
+            )
+    if len(ours) != len(theirs):
+        index = min(len(ours), len(theirs)) + 1
+        raise MisalignedTranslation(
+            f"paragraph {index}: the translation has {len(ours)} paragraphs, the original "
+            f"{original.doc_id!r} has {len(theirs)}"
+        )
+
+
+def paragraph_mismatch(translated: str, original: str) -> str | None:
+    extra = extract_numbers(translated) - extract_numbers(original)
+    if extra:
+        shown = ", ".join(sorted(format(number, "f") for number in extra))
+        return f"number(s) {shown} not in the original paragraph"
+    if is_heading(translated) != is_heading(original):
+        kind = "a heading" if is_heading(original) else "a body paragraph"
+        return f"the original paragraph is {kind}"
+    return None

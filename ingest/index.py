@@ -1,0 +1,200 @@
+"""Stage 3 of ingest: bring the store in line with the corpus folder.
+
+Steps: load every file (failures reported, the rest go on) → check translations line up with
+their originals → chunk → plan against what the store holds (content-hash ids) → embed only the
+new chunks → write. Nothing is written until every new vector exists, and a write that fails is
+rolled back, so a failed run leaves the store as it was. One writer at a time (file lock).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from ingest.align import MisalignedTranslation, check_alignment
+from ingest.chunk import DEFAULT_MAX_TOKENS, Chunk, chunk_document
+from ingest.embed import Embedder
+from ingest.load import Document, LoadFailure, load_corpus
+from ingest.store import Store
+
+EMBED_BATCH = 32
+
+
+class IngestLocked(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    to_add: tuple[Chunk, ...]
+    to_update: tuple[Chunk, ...]
+    to_delete: tuple[str, ...]
+    unchanged: int
+    kept_docs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: int
+    unchanged: int
+    updated: int
+    deleted: int
+    documents: int
+    chunks: int
+    failures: tuple[LoadFailure, ...] = field(default_factory=tuple)
+    kept_docs: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        lines = [
+            f"added {self.added}, unchanged {self.unchanged}, updated {self.updated}, "
+            f"deleted {self.deleted} ({self.documents} documents, {self.chunks} chunks, "
+            f"{self.seconds:.1f} s)"
+        ]
+        lines += [f"skipped {failure.source}: {failure.reason}" for failure in self.failures]
+        lines += [f"kept the previous version of {doc_id}" for doc_id in self.kept_docs]
+        return "\n".join(lines)
+
+
+def prepare(
+    corpus: Path, count_tokens: Callable[[str], int], max_tokens: int = DEFAULT_MAX_TOKENS
+) -> tuple[list[Document], list[Chunk], list[LoadFailure]]:
+    """Load, check and chunk the corpus (no store, no embedder)."""
+    documents, failures = load_corpus(corpus)
+    by_id = {document.doc_id: document for document in documents}
+    accepted: list[Document] = []
+    for document in documents:
+        if document.translation_of:
+            original = by_id.get(document.translation_of)
+            if original is None:
+                failures.append(
+                    LoadFailure(
+                        document.source,
+                        f"translation of {document.translation_of!r}, which is not in the corpus",
+                    )
+                )
+                continue
+            try:
+                check_alignment(document, original)
+            except MisalignedTranslation as error:
+                failures.append(LoadFailure(document.source, f"misaligned translation: {error}"))
+                continue
+        accepted.append(document)
+    chunks = [
+        chunk for document in accepted for chunk in chunk_document(document, count_tokens, max_tokens)
+    ]
+    return accepted, chunks, failures
+
+
+def plan(
+    chunks: Sequence[Chunk],
+    stored: dict[str, dict[str, Any]],
+    failed_sources: set[str],
+) -> IngestPlan:
+    """What to embed, re-label and delete (pure). Documents whose file failed to load this time
+    keep their previous chunks: a file that turned unreadable loses nothing."""
+    wanted = {chunk.chunk_id: chunk for chunk in chunks}
+    to_add = tuple(chunk for chunk in chunks if chunk.chunk_id not in stored)
+    to_update = tuple(
+        chunk
+        for chunk in chunks
+        if chunk.chunk_id in stored and stored[chunk.chunk_id] != chunk.to_metadata()
+    )
+    kept_docs: set[str] = set()
+    to_delete: list[str] = []
+    present_docs = {chunk.doc_id for chunk in chunks}
+    for chunk_id, metadata in stored.items():
+        if chunk_id in wanted:
+            continue
+        if metadata.get("doc_id") not in present_docs and metadata.get("source") in failed_sources:
+            kept_docs.add(str(metadata.get("doc_id")))
+            continue
+        to_delete.append(chunk_id)
+    return IngestPlan(
+        to_add=to_add,
+        to_update=to_update,
+        to_delete=tuple(sorted(to_delete)),
+        unchanged=len(chunks) - len(to_add),
+        kept_docs=tuple(sorted(kept_docs)),
+    )
+
+
+def embed_chunks(
+    embedder: Embedder, chunks: Sequence[Chunk], progress: bool = False
+) -> np.ndarray:
+    if not chunks:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    from tqdm import tqdm
+
+    parts = []
+    with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress) as bar:
+        for start in range(0, len(chunks), EMBED_BATCH):
+            batch = chunks[start : start + EMBED_BATCH]
+            parts.append(embedder.embed([chunk.embed_text for chunk in batch], kind="passage"))
+            bar.update(len(batch))
+    return np.vstack(parts)
+
+
+def apply(store: Store, plan_: IngestPlan, vectors: np.ndarray) -> None:
+    """Write a plan; if adding fails part way, remove what this run added and re-raise."""
+    added: list[str] = []
+    try:
+        for start in range(0, len(plan_.to_add), 1000):
+            batch = plan_.to_add[start : start + 1000]
+            store.add(batch, vectors[start : start + len(batch)])
+            added.extend(chunk.chunk_id for chunk in batch)
+    except BaseException:
+        if added:
+            store.delete(added)
+        raise
+    store.update_metadata(plan_.to_update)
+    store.delete(plan_.to_delete)
+
+
+def ingest(
+    corpus: Path,
+    store: Store,
+    embedder: Embedder,
+    count_tokens: Callable[[str], int],
+    lock_path: Path,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    progress: bool = False,
+) -> IngestReport:
+    started = time.perf_counter()
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(lock_path), timeout=0):
+            documents, chunks, failures = prepare(corpus, count_tokens, max_tokens)
+            stored = store.records()
+            plan_ = plan(chunks, stored, {failure.source for failure in failures})
+            vectors = embed_chunks(embedder, plan_.to_add, progress=progress)
+            apply(store, plan_, vectors)
+            store.set_info(
+                ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                documents=len(documents),
+            )
+    except Timeout as error:
+        raise IngestLocked(
+            f"another ingest is running (lock {lock_path}); wait for it to finish"
+        ) from error
+    return IngestReport(
+        added=len(plan_.to_add),
+        unchanged=plan_.unchanged,
+        updated=len(plan_.to_update),
+        deleted=len(plan_.to_delete),
+        documents=len(documents),
+        chunks=len(chunks),
+        failures=tuple(failures),
+        kept_docs=plan_.kept_docs,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,267 @@
+"""The vector store: a ``Store`` protocol and its Chroma implementation.
+
+Embedded Chroma (``PersistentClient``) by default; a Chroma server through ``HttpClient`` when a
+URL is configured. The collection records which embedder wrote it; opening it with another
+embedder raises ``EmbedderMismatch`` instead of returning garbage neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ingest.chunk import Chunk
+from ingest.embed import Embedder, Vectors
+
+_PAGE = 5000
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class StoreUnavailable(StoreError):
+    pass
+
+
+class EmbedderMismatch(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # cosine similarity
+
+
+class Store(Protocol):
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Every chunk id with its metadata."""
+        ...
+
+    def add(self, chunks: Sequence[Chunk], vectors: Vectors) -> None: ...
+
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def search(self, vector: Vectors, k: int) -> list[Hit]: ...
+
+    def chunks(self) -> list[Chunk]: ...
+
+    def count(self) -> int: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+    def set_info(self, **values: str | int) -> None: ...
+
+
+class _ChromaEmbeddingFunction:
+    """Our embedder in Chroma's shape, so Chroma never falls back to its downloaded default."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: Sequence[str]) -> list[Any]:  # noqa: A002 - Chroma's name
+        return list(self._embedder.embed(list(input), kind="passage"))
+
+    def embed_query(self, input: Sequence[str]) -> list[Any]:  # noqa: A002
+        return list(self._embedder.embed(list(input), kind="query"))
+
+    @staticmethod
+    def name() -> str:
+        return "kakehashi"
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedder": self._embedder.identity}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> Any:
+        raise StoreError("open this collection through Kakehashi, which supplies its embedder")
+
+    @staticmethod
+    def validate_config(config: dict[str, Any]) -> None:
+        return None
+
+    def validate_config_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        return None
+
+
+def chroma_client(data_dir: Path | None, url: str | None) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if url:
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+            client.heartbeat()
+            return client
+        assert data_dir is not None
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    except StoreError:
+        raise
+    except Exception as error:  # chromadb raises bare Exception/ValueError/httpx errors
+        where = f"the Chroma server at {url}" if url else f"the Chroma store in {data_dir}"
+        raise StoreUnavailable(f"cannot open {where}: {error}") from error
+
+
+class ChromaStore:
+    def __init__(self, client: Any, collection: str, embedder: Embedder, where: str) -> None:
+        self.where = where
+        self.embedder = embedder
+        try:
+            self._collection = client.get_or_create_collection(
+                collection,
+                metadata={"embedder": embedder.identity, "dimension": embedder.dimension},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=_ChromaEmbeddingFunction(embedder),
+            )
+        except Exception as error:
+            raise _wrap(error, where) from error
+        stored = (self._collection.metadata or {}).get("embedder")
+        if stored != embedder.identity:
+            raise EmbedderMismatch(
+                f"collection {collection!r} in {where} was built with embedder {stored!r}, "
+                f"but the configured embedder is {embedder.identity!r}: set KAKEHASHI_EMBEDDER "
+                f"back, or rebuild with 'kakehashi ingest --rebuild'"
+            )
+
+    @classmethod
+    def open(
+        cls, embedder: Embedder, collection: str, data_dir: Path | None, url: str | None
+    ) -> ChromaStore:
+        where = f"Chroma server {url}" if url else f"{data_dir}"
+        return cls(chroma_client(data_dir, url), collection, embedder, where)
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        result: dict[str, dict[str, Any]] = {}
+        for ids, metadatas, _ in self._pages(include=["metadatas"]):
+            result.update(zip(ids, metadatas, strict=True))
+        return result
+
+    def chunks(self) -> list[Chunk]:
+        found: list[Chunk] = []
+        for ids, metadatas, documents in self._pages(include=["metadatas", "documents"]):
+            found.extend(
+                Chunk.from_record(i, d or "", m)
+                for i, m, d in zip(ids, metadatas, documents, strict=True)
+            )
+        found.sort(key=lambda chunk: (chunk.doc_id, chunk.ordinal))
+        return found
+
+    def _pages(self, include: list[str]) -> Any:
+        offset = 0
+        while True:
+            try:
+                page = self._collection.get(include=include, limit=_PAGE, offset=offset)
+            except Exception as error:
+                raise _wrap(error, self.where) from error
+            ids = page["ids"]
+            if not ids:
+                return
+            documents = page.get("documents") or [None] * len(ids)
+            yield ids, page["metadatas"], documents
+            offset += len(ids)
+
+    def add(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
+        if not chunks:
+            return
+        try:
+            self._collection.add(
+                ids=[chunk.chunk_id for chunk in chunks],
+                embeddings=np.asarray(vectors, dtype=np.float32),
+                documents=[chunk.text for chunk in chunks],
+                metadatas=[chunk.to_metadata() for chunk in chunks],
+            )
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+
+    def update_metadata(self, chunks: Sequence[Chunk]) -> None:
+        if not chunks:
+            return
+        try:
+            self._collection.update(
+                ids=[chunk.chunk_id for chunk in chunks],
+                metadatas=[chunk.to_metadata() for chunk in chunks],
+            )
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        try:
+            self._collection.delete(ids=list(ids))
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+
+    def search(self, vector: Vectors, k: int) -> list[Hit]:
+        try:
+            count = self._collection.count()
+            if count == 0:
+                return []
+            result = self._collection.query(
+                query_embeddings=np.atleast_2d(np.asarray(vector, dtype=np.float32)),
+                n_results=min(k, count),
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+        return [
+            Hit(Chunk.from_record(i, d or "", m), 1.0 - float(distance))
+            for i, d, m, distance in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            )
+        ]
+
+    def count(self) -> int:
+        try:
+            return int(self._collection.count())
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+
+    def info(self) -> dict[str, Any]:
+        return dict(self._collection.metadata or {})
+
+    def set_info(self, **values: str | int) -> None:
+        merged = {**self.info(), **values}
+        try:
+            self._collection.modify(metadata=merged)
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+
+
+def _wrap(error: Exception, where: str) -> StoreError:
+    if isinstance(error, StoreError):
+        return error
+    text = str(error) or type(error).__name__
+    lowered = text.lower()
+    if any(word in lowered for word in ("connect", "timed out", "timeout", "refused", "unreach")):
+        return StoreUnavailable(f"{where} is unavailable: {text}")
+    return StoreError(f"{where}: {text}")

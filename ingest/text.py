@@ -1,0 +1,221 @@
+"""Pure text functions shared by ingest, retrieval, answers and the verifier.
+
+Everything here is deterministic and free of I/O: sentence and clause segmentation with character
+offsets, language detection for the three languages we serve, normalisation for lexical matching
+across Traditional/Simplified Chinese and Japanese kanji, and number extraction that treats
+79 萬, 790,000 and 79万 as the same number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Literal
+
+Language = Literal["zh-TW", "ja", "en"]
+
+SENTENCE_END = "。!?!?"
+CLAUSE_END = ",,::;;、"
+CLOSERS = "」』)〉》】\"'”’)]"
+
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "vs", "inc", "co", "st", "no", "jr"})
+_CJK_CHAR = r"\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a text with its character offsets: ``text == source[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+def detect_language(text: str) -> Language:
+    """zh-TW, ja or en: kana means Japanese, Han characters without kana mean Chinese.
+
+    Simplified Chinese is reported as zh-TW: the corpus is Traditional and answers are framed in it.
+    """
+    if _KANA.search(text):
+        return "ja"
+    if _HAN.search(text):
+        return "zh-TW"
+    return "en"
+
+
+def _is_latin_sentence_end(text: str, i: int) -> bool:
+    """A '.', '!' or '?' ends a sentence when followed by white space or the end of the text,
+    and the '.' is not part of a number or a one-letter abbreviation ("U.S.", "Web 2.0")."""
+    ch = text[i]
+    if ch not in ".!?":
+        return False
+    nxt = i + 1
+    while nxt < len(text) and text[nxt] in CLOSERS:
+        nxt += 1
+    if nxt < len(text) and not text[nxt].isspace():
+        return False
+    if ch == ".":
+        j = i - 1
+        while j >= 0 and text[j].isalpha():
+            j -= 1
+        word = text[j + 1 : i].casefold()
+        if len(word) == 1 or word in _ABBREVIATIONS:
+            return False
+    return True
+
+
+def _segment(text: str, enders: str, latin: bool) -> list[Span]:
+    spans: list[Span] = []
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        boundary = ch == "\n" or ch in enders or (latin and _is_latin_sentence_end(text, i))
+        if boundary:
+            end = i + 1
+            while end < n and text[end] in CLOSERS:
+                end += 1
+            _append_trimmed(spans, text, start, end)
+            start = end
+            i = end
+            continue
+        i += 1
+    _append_trimmed(spans, text, start, n)
+    return spans
+
+
+def _append_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append(Span(start, end, text[start:end]))
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences of a text, with offsets. Ends on 。!?!? (with closing quotes), on Latin
+    .!? followed by a space, and on line breaks. Decimal points and "Web 2.0" do not split."""
+    return _segment(text, SENTENCE_END, latin=True)
+
+
+def split_clauses(text: str) -> list[Span]:
+    """Finer pieces for sentences too long for a chunk: also splits on , : ; (ASCII and
+    full-width) and 、, which this corpus uses inside long sentences."""
+    spans: list[Span] = []
+    for sentence in split_sentences(text):
+        for clause in _segment(sentence.text, SENTENCE_END + CLAUSE_END, latin=True):
+            spans.append(
+                Span(sentence.start + clause.start, sentence.start + clause.end, clause.text)
+            )
+    return spans
+
+
+def ends_sentence(text: str) -> bool:
+    stripped = text.rstrip().rstrip(CLOSERS)
+    return bool(stripped) and stripped[-1] in SENTENCE_END + ".!?"
+
+
+@lru_cache(maxsize=1)
+def _opencc() -> tuple[object, object]:
+    import opencc
+
+    return opencc.OpenCC("jp2t"), opencc.OpenCC("t2s")
+
+
+def fold_script(text: str) -> str:
+    """Map Japanese shinjitai and Traditional Chinese to Simplified so that 經濟, 経済 and 经济
+    compare equal; also NFKC (full-width to half-width) and casefold."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not _HAN.search(text):
+        return text
+    jp2t, t2s = _opencc()
+    return t2s.convert(jp2t.convert(text))  # type: ignore[attr-defined]
+
+
+_TOKEN = re.compile(
+    rf"(?P<cjk>[{_CJK_CHAR}]+)|(?P<num>\d+(?:[.,]\d+)*%?)|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
+)
+_EN_STOP = frozenset(
+    "a an the of to in on for and or but is are was were be been being by with as at from that "
+    "this these those it its into than then so such what which who whom whose how why when where "
+    "do does did can could should would will may might must not no yes about there their they "
+    "them we our you your i me my he she his her also more most very much many".split()
+)
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Tokens for BM25: Han/kana runs as character unigrams and bigrams, Latin words casefolded
+    and lightly stemmed, numbers kept whole. Works on mixed zh/ja/en text."""
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(fold_script(text)):
+        if match.group("cjk"):
+            run = match.group("cjk")
+            tokens.extend(run)
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        elif match.group("num"):
+            tokens.append(match.group("num").replace(",", "").rstrip("%"))
+        else:
+            word = match.group("word").replace("’", "'")
+            if word in _EN_STOP or len(word) < 2:
+                continue
+            tokens.append(_stem(word))
+    return tokens
+
+
+def _stem(word: str) -> str:
+    for suffix in ("'s", "ies", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>萬|万|億|亿|千|thousand\b|million\b|billion\b)?",
+    re.IGNORECASE,
+)
+_MULTIPLIER = {
+    "萬": 10_000,
+    "万": 10_000,
+    "億": 100_000_000,
+    "亿": 100_000_000,
+    "千": 1_000,
+    "thousand": 1_000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+}
+
+
+def extract_numbers(text: str) -> frozenset[Decimal]:
+    """Numbers written with digits, normalised: separators dropped, 萬/万/億/thousand/million
+    applied, '%' ignored. '2.0' in 'Web 2.0' is 2.0; ordinal suffixes ('21st') are read as 21."""
+    text = unicodedata.normalize("NFKC", text)
+    values: set[Decimal] = set()
+    for match in _NUMBER.finditer(text):
+        try:
+            value = Decimal(match.group("value").replace(",", ""))
+        except InvalidOperation:
+            continue
+        unit = (match.group("unit") or "").lower()
+        value *= _MULTIPLIER.get(unit, 1)
+        values.add(value.normalize())
+    return frozenset(values)
+
+
+def paragraph_spans(text: str) -> list[Span]:
+    """A document's paragraphs: its non-empty lines, with offsets."""
+    spans: list[Span] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        _append_trimmed(spans, text, offset, offset + len(line))
+        offset += len(line)
+    return spans

@@ -1,0 +1,1 @@
+"""The founders' chat (Gradio)."""
