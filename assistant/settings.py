@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint (never shown).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before falling back.")
 
+    ui_host: str = Field("127.0.0.1", description="Address the chat binds to.")
+    ui_port: int = Field(7860, description="Port of the chat.")
+    ui_auth: SecretStr | None = Field(
+        None, description="'user:password' to require basic auth in the chat."
+    )
+    ui_concurrency: int = Field(4, ge=1, description="Answers computed at once in the chat.")
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.jsonl"
+
     @property
     def lock_path(self) -> Path:
         return self.data_dir / "ingest.lock"
