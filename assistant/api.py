@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from assistant import answer as extractive
+from assistant import generate, rewrite
+from assistant.ground import OfflineVerifier
 from assistant.lexical import Glossary
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings
@@ -97,6 +99,17 @@ class Assistant:
         self.glossary = Glossary.load(self.settings.corpus_dir / GLOSSARY_FILE)
         self._lock = threading.Lock()
         self.index = SearchIndex(self.store.chunks(), self.glossary)
+        # Generated answers when an endpoint is configured (assistant/generate.py), and
+        # follow-up questions made standalone (assistant/rewrite.py)
+        self.generator: generate.AnswerGenerator | None = (
+            generate.AnswerGenerator.from_settings(self.settings, OfflineVerifier(self.embedder))
+            if self.settings.llm_configured
+            else None
+        )
+        glossary = self.glossary
+        self.rewriter = rewrite.Rewriter.from_settings(
+            self.settings, (lambda text: bool(glossary.expand(text))) if glossary else None
+        )
 
     # -- corpus ---------------------------------------------------------------------------
     def ingest(self, path: Path | None = None, progress: bool = False) -> IngestReport:
@@ -156,7 +169,14 @@ class Assistant:
     def stream(
         self, question: str, k: int = 5, history: Sequence[tuple[str, str]] | None = None
     ) -> Iterator[str | Answer]:
-        """Text pieces of the answer as they are produced, then the final ``Answer``."""
+        """Text pieces of the answer as they are produced, then the final ``Answer``.
+
+        Generated answers stream the model's tokens (cleaned of links, images and bad markers);
+        the final ``Answer`` is what counts: it flags unsupported sentences, and may be a
+        refusal or, when the endpoint fails, the extractive answer with a ``notice``."""
+        if self.generator is not None:
+            yield from self._generate(question, k, history)
+            return
         answer = self._answer(question, k, history)
         for line in answer.answer.splitlines(keepends=True):
             yield line
@@ -165,17 +185,50 @@ class Assistant:
     def _answer(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
     ) -> Answer:
+        if self.generator is not None:
+            final = [piece for piece in self._generate(question, k, history)][-1]
+            assert isinstance(final, Answer)
+            return final
         timings: dict[str, float] = {}
         with _timed(timings, "total"):
-            question = clean_question(question, self.settings.max_question_chars)
+            asked = question = clean_question(question, self.settings.max_question_chars)
             language: Language = detect_language(question)
+            with _timed(timings, "rewrite"):
+                question = self.rewriter.rewrite(question, history)
             with _timed(timings, "embed"):
                 vector = self.embedder.embed([question], kind="query")[0]
             with _timed(timings, "retrieve"):
                 passages = self._search(question, vector, language, k)
             with _timed(timings, "compose"):
                 result = self._extractive(question, language, vector, passages, timings)
-        return result
+        return rewrite.with_question(result, asked, question, history)
+
+    def _generate(
+        self, question: str, k: int, history: Sequence[tuple[str, str]] | None
+    ) -> Iterator[str | Answer]:
+        """The generated answer, streamed; the extractive one (with a notice) if it fails."""
+        assert self.generator is not None
+        timings: dict[str, float] = {}
+        with _timed(timings, "total"):
+            asked = question = clean_question(question, self.settings.max_question_chars)
+            language: Language = detect_language(question)
+            with _timed(timings, "rewrite"):
+                question = self.rewriter.rewrite(question, history)
+            with _timed(timings, "embed"):
+                vector = self.embedder.embed([question], kind="query")[0]
+            with _timed(timings, "retrieve"):
+                passages = self._search(question, vector, language, k)
+
+            def fallback() -> Answer:
+                with _timed(timings, "compose"):
+                    return self._extractive(question, language, vector, passages, timings)
+
+            for piece in generate.answer_stream(
+                self.generator, question, language, passages, timings, fallback
+            ):
+                if isinstance(piece, Answer):
+                    piece = rewrite.with_question(piece, asked, question, history)
+                yield piece
 
     def _extractive(
         self,
@@ -191,7 +244,7 @@ class Assistant:
         sentence_vectors = self.embedder.embed([text for _, _, text in candidates], kind="passage")
         scored = extractive.score_sentences(question, candidates, vector, sentence_vectors)
         # Step 3: refuse on weak evidence, else quote and cite
-        evidence = extractive.evidence_score(passages, scored)
+        evidence = extractive.evidence_score(scored, self.index.lexical.coverage(question))
         threshold = extractive.REFUSAL_THRESHOLD + self.settings.min_evidence
         if not scored or evidence < threshold:
             return extractive.refusal(question, language, evidence, timings)

@@ -38,6 +38,14 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
 
+    def coverage(self, query: str) -> float:
+        """Share of the query's terms that occur anywhere in the corpus: a question about
+        something the corpus never mentions (visas, tax rates) scores low."""
+        tokens = set(lexical_tokens(query))
+        if not tokens:
+            return 0.0
+        return sum(1 for token in tokens if token in self._bm25.vocab_dict) / len(tokens)
+
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         scores = self.scores(query)
         if not len(scores):
@@ -63,7 +71,11 @@ class Glossary:
             return None
         entries = json.loads(path.read_text(encoding="utf-8"))
         groups = [
-            [term for terms in entry.values() for term in (terms if isinstance(terms, list) else [terms])]
+            [
+                term
+                for terms in entry.values()
+                for term in (terms if isinstance(terms, list) else [terms])
+            ]
             for entry in entries
         ]
         return cls(groups)

@@ -24,7 +24,7 @@ from assistant.types import Location, Passage
 from ingest.chunk import Chunk
 from ingest.store import Store
 
-RRF_K = 60
+RRF_K = 10
 CANDIDATES = 40
 
 
@@ -79,7 +79,10 @@ def _joined(parts: Sequence[Chunk]) -> list[str]:
 
 
 def fuse(
-    dense: Sequence[tuple[Chunk, float]], lexical: Sequence[tuple[Chunk, float]]
+    dense: Sequence[tuple[Chunk, float]],
+    lexical: Sequence[tuple[Chunk, float]],
+    dense_weight: float = 1.0,
+    lexical_weight: float = 1.0,
 ) -> list[Candidate]:
     """Reciprocal-rank fusion (Cormack et al. 2009) with the raw scores kept for refusals."""
     fused: dict[str, float] = defaultdict(float)
@@ -87,11 +90,11 @@ def fuse(
     dense_score: dict[str, float] = {}
     lexical_score: dict[str, float] = {}
     for rank, (chunk, score) in enumerate(dense, start=1):
-        fused[chunk.chunk_id] += 1.0 / (RRF_K + rank)
+        fused[chunk.chunk_id] += dense_weight / (RRF_K + rank)
         chunks[chunk.chunk_id] = chunk
         dense_score[chunk.chunk_id] = score
     for rank, (chunk, score) in enumerate(lexical, start=1):
-        fused[chunk.chunk_id] += 1.0 / (RRF_K + rank)
+        fused[chunk.chunk_id] += lexical_weight / (RRF_K + rank)
         chunks[chunk.chunk_id] = chunk
         lexical_score[chunk.chunk_id] = score
     ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))

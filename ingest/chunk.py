@@ -87,7 +87,9 @@ def content_id(doc_id: str, section: str, text: str, occurrence: int = 0) -> str
     payload = {"doc_id": doc_id, "section": section, "text": text}
     if occurrence:
         payload["occurrence"] = str(occurrence)
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def is_heading(line: str) -> bool:

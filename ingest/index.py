@@ -91,7 +91,9 @@ def prepare(
                 continue
         accepted.append(document)
     chunks = [
-        chunk for document in accepted for chunk in chunk_document(document, count_tokens, max_tokens)
+        chunk
+        for document in accepted
+        for chunk in chunk_document(document, count_tokens, max_tokens)
     ]
     return accepted, chunks, failures
 
@@ -129,9 +131,7 @@ def plan(
     )
 
 
-def embed_chunks(
-    embedder: Embedder, chunks: Sequence[Chunk], progress: bool = False
-) -> np.ndarray:
+def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], progress: bool = False) -> np.ndarray:
     if not chunks:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     from tqdm import tqdm

@@ -196,13 +196,8 @@ def _check_text(text: str) -> str:
 def _plausibility(text: str, encoding: str) -> float:
     """Share of characters that are common CJK, kana, ASCII or punctuation in that encoding's
     language; mis-decoded bytes land in rare blocks (private use, half-width katakana...)."""
-    good = 0
-    for ch in text:
-        code = ord(ch)
-        if code < 0x80 or 0x3000 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF:
-            good += 1
-        elif 0xFF01 <= code <= 0xFF5E:
-            good += 1
+    common = ((0, 0x7F), (0x3000, 0x30FF), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E))
+    good = sum(1 for ch in text if any(low <= ord(ch) <= high for low, high in common))
     score = good / max(1, len(text))
     if encoding in ("cp932", "euc_jp") and any(0x3040 <= ord(ch) <= 0x30FF for ch in text):
         score += 0.01

@@ -67,10 +67,10 @@ class _ChromaEmbeddingFunction:
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
 
-    def __call__(self, input: Sequence[str]) -> list[Any]:  # noqa: A002 - Chroma's name
+    def __call__(self, input: Sequence[str]) -> list[Any]:
         return list(self._embedder.embed(list(input), kind="passage"))
 
-    def embed_query(self, input: Sequence[str]) -> list[Any]:  # noqa: A002
+    def embed_query(self, input: Sequence[str]) -> list[Any]:
         return list(self._embedder.embed(list(input), kind="query"))
 
     @staticmethod

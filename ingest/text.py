@@ -143,10 +143,87 @@ _TOKEN = re.compile(
     rf"(?P<cjk>[{_CJK_CHAR}]+)|(?P<num>\d+(?:[.,]\d+)*%?)|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
 )
 _EN_STOP = frozenset(
-    "a an the of to in on for and or but is are was were be been being by with as at from that "
-    "this these those it its into than then so such what which who whom whose how why when where "
-    "do does did can could should would will may might must not no yes about there their they "
-    "them we our you your i me my he she his her also more most very much many".split()
+    (
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "but",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "by",
+        "with",
+        "as",
+        "at",
+        "from",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "into",
+        "than",
+        "then",
+        "so",
+        "such",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "how",
+        "why",
+        "when",
+        "where",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "yes",
+        "about",
+        "there",
+        "their",
+        "they",
+        "them",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "he",
+        "she",
+        "his",
+        "her",
+        "also",
+        "more",
+        "most",
+        "very",
+        "much",
+        "many",
+    )
 )
 
 
@@ -156,9 +233,7 @@ def lexical_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for match in _TOKEN.finditer(fold_script(text)):
         if match.group("cjk"):
-            run = match.group("cjk")
-            tokens.extend(run)
-            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+            tokens.extend(_cjk_tokens(match.group("cjk")))
         elif match.group("num"):
             tokens.append(match.group("num").replace(",", "").rstrip("%"))
         else:
@@ -167,6 +242,16 @@ def lexical_tokens(text: str) -> list[str]:
                 continue
             tokens.append(_stem(word))
     return tokens
+
+
+_HIRAGANA = re.compile(r"^[\u3040-\u309f\u30fc]+$")
+
+
+def _cjk_tokens(run: str) -> list[str]:
+    """Character bigrams (unigrams for one-character runs); pure-hiragana pieces are Japanese
+    grammar (です, ている) and would match every Japanese passage, so they are dropped."""
+    pieces = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+    return [piece for piece in pieces if not _HIRAGANA.match(piece)]
 
 
 def _stem(word: str) -> str:

@@ -1,0 +1,63 @@
+"""Calibrate the extractive refusal on a questions file (answerable and unanswerable).
+
+Prints, for each candidate coverage weight, the threshold that minimises false refusals plus
+false answers (ties: fewer false answers), and the counts. The chosen values live in
+assistant/answer.py (COVERAGE_WEIGHT, REFUSAL_THRESHOLD).
+
+    .venv/bin/python scripts/calibrate_refusal.py eval/questions/dev.jsonl
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from assistant import Assistant
+from assistant import answer as extractive
+from eval.run import load_questions
+from ingest.text import detect_language
+
+
+def features(assistant: Assistant, question: str) -> tuple[float, float]:
+    language = detect_language(question)
+    vector = assistant.embedder.embed([question], kind="query")[0]
+    passages = assistant._search(question, vector, language, 5)
+    candidates = extractive.candidate_sentences(passages)
+    vectors = assistant.embedder.embed([text for _, _, text in candidates], kind="passage")
+    scored = extractive.score_sentences(question, candidates, vector, vectors)
+    best = max((s.similarity for s in scored), default=0.0)
+    return best, assistant.index.lexical.coverage(question)
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    questions = load_questions(
+        Path(sys.argv[1] if len(sys.argv) > 1 else "eval/questions/dev.jsonl")
+    )
+    assistant = Assistant()
+    rows = [(*features(assistant, q.question), q.answerable) for q in questions]
+    best_sim = np.array([r[0] for r in rows])
+    coverage = np.array([r[1] for r in rows])
+    answerable = np.array([r[2] for r in rows])
+    print(f"{len(rows)} questions, {int((~answerable).sum())} unanswerable")
+    for weight in (0.0, 0.03, 0.06, 0.1):
+        evidence = best_sim + weight * coverage
+        results = []
+        for threshold in np.arange(0.80, 0.95, 0.0025):
+            false_refusals = int(((evidence < threshold) & answerable).sum())
+            false_answers = int(((evidence >= threshold) & ~answerable).sum())
+            results.append(
+                (false_refusals + false_answers, false_answers, threshold, false_refusals)
+            )
+        _, false_answers, threshold, false_refusals = min(results)
+        print(
+            f"weight {weight:.2f}: threshold {threshold:.4f} -> false refusals {false_refusals}, "
+            f"false answers {false_answers}"
+        )
+
+
+if __name__ == "__main__":
+    main()
