@@ -54,11 +54,25 @@ def main() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def ingest(path: Path | None, as_json: bool) -> None:
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Set the store aside (embedded) or drop the collection (server) and ingest afresh.",
+)
+def ingest(path: Path | None, as_json: bool, rebuild: bool) -> None:
     """Ingest PATH (default: the corpus folder) into the store."""
+    from assistant.settings import Settings
     from ingest.index import IngestLocked
-    from ingest.store import StoreError
+    from ingest.store import ChromaStore, StoreError
 
+    if rebuild:
+        settings = Settings()
+        try:
+            aside = ChromaStore.reset(settings.collection, settings.data_dir, settings.chroma_url)
+        except StoreError as error:
+            _fail(str(error), EXIT_UNAVAILABLE)
+        if aside is not None:
+            click.echo(f"moved the old store to {aside}", err=True)
     assistant = _assistant()
     try:
         report = assistant.ingest(path, progress=not as_json and sys.stderr.isatty())
@@ -86,14 +100,24 @@ def _question_or_fail(func: Any, *args: Any, **kwargs: Any) -> Any:
 @click.argument("question")
 @click.option("--k", default=5, show_default=True, help="Passages to answer from.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def ask(question: str, k: int, as_json: bool) -> None:
+@click.option("--stream", is_flag=True, help="Print the answer as it is written.")
+def ask(question: str, k: int, as_json: bool, stream: bool) -> None:
     """Answer QUESTION from the corpus, with citations."""
     assistant = _assistant()
-    answer = _question_or_fail(assistant.ask, question, k=k)
+    if stream and not as_json:
+        answer = _question_or_fail(_echo_stream, assistant, question, k)
+    else:
+        answer = _question_or_fail(assistant.ask, question, k=k)
     if as_json:
         _dump(answer_json(answer))
         return
-    click.echo(answer.answer)
+    if not stream:
+        click.echo(answer.answer)
+    for check in answer.sentences:
+        if not check.supported:
+            click.echo(f"  ⚠ not supported by its citations: {check.text}")
+    if answer.notice:
+        click.echo(f"\n({answer.notice})")
     for citation in answer.citations:
         marker = " (translation)" if citation.translation_of else ""
         click.echo(f"\n[{citation.n}] {citation.title}{marker} — {citation.location.label()}")
@@ -102,8 +126,28 @@ def ask(question: str, k: int, as_json: bool) -> None:
             click.echo(f"    original: {citation.original_text}")
 
 
+def _echo_stream(assistant: Any, question: str, k: int) -> Any:
+    """Echo the pieces as they arrive; the final answer follows a rule when it differs from
+    them (a refusal, the extractive fallback, sentences dropped after checking)."""
+    from assistant.types import Answer
+
+    shown: list[str] = []
+    final = None
+    for piece in assistant.stream(question, k=k):
+        if isinstance(piece, Answer):
+            final = piece
+        else:
+            shown.append(piece)
+            click.echo(piece, nl=False)
+    click.echo()
+    if final is not None and final.answer.strip() != "".join(shown).strip():
+        click.echo("─" * 40)
+        click.echo(final.answer)
+    return final
+
+
 def answer_json(answer: Any) -> dict[str, Any]:
-    """The ``ask --json`` contract: question, language, mode, answer, refused, citations, timings."""
+    """The ``ask --json`` contract: question, language, mode, answer, refused, citations..."""
     data = answer.to_dict()
     citations = [
         {
@@ -154,34 +198,152 @@ def retrieve(question: str, k: int, as_json: bool) -> None:
 
 @main.command(name="eval")
 @click.option("--questions", type=click.Path(exists=True, path_type=Path), help="Questions JSONL.")
+@click.option("--claims", type=click.Path(exists=True, path_type=Path), help="Claims JSONL.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output JSONL.")
-def evaluate(questions: Path | None, out: Path) -> None:
-    """Run a questions file and print hit@1, hit@5 and MRR per language."""
-    from eval.run import QuestionsError, format_table, load_questions, run_questions, summarize
-    from eval.run import write_jsonl
+@click.option(
+    "--reports",
+    "reports_dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the markdown and HTML reports.",
+)
+@click.option("--no-baseline", is_flag=True, help="Skip the naive LangChain baseline.")
+@click.option(
+    "--fail-under",
+    "fail_under",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Exit 1 when a metric (overall, or LANG.METRIC) is under VALUE. Repeatable.",
+)
+def evaluate(
+    questions: Path | None,
+    claims: Path | None,
+    out: Path,
+    reports_dir: Path,
+    no_baseline: bool,
+    fail_under: tuple[str, ...],
+) -> None:
+    """Score the assistant on a questions file, or the verifier on a claims file.
 
-    if questions is None:
-        _fail("give --questions FILE", EXIT_USAGE)
+    \b
+    kakehashi eval --questions eval/questions/dev.jsonl --out runs/dev.jsonl
+    kakehashi eval --claims eval/claims.jsonl --out runs/claims.jsonl
+    kakehashi eval --questions ... --out ... --fail-under hit@5=0.9 --fail-under ja.mrr=0.7
+    """
+    from assistant.ground import make_verifier
+    from assistant.settings import Settings
+    from eval.claims import ClaimsError, judge, load_claims, verdict_records
+    from eval.claims import report as claims_report
+    from eval.report import write_reports
+    from eval.run import (
+        GateError,
+        QuestionsError,
+        check_gates,
+        format_table,
+        load_questions,
+        parse_gate,
+        run_questions,
+        summarize,
+        write_jsonl,
+    )
+
+    if (questions is None) == (claims is None):
+        _fail("give exactly one of --questions FILE or --claims FILE", EXIT_USAGE)
         return
     try:
-        items = load_questions(questions)
+        gates = [parse_gate(text) for text in fail_under]
+    except GateError as error:
+        _fail(str(error), EXIT_USAGE)
+        return
+    progress = sys.stderr.isatty()
+    settings = Settings()
+
+    if claims is not None:
+        from ingest.embed import EmbedderUnavailable, make_embedder
+
+        try:
+            items = load_claims(claims)
+            embedder = make_embedder(settings.embedder)
+        except (ClaimsError, EmbedderUnavailable) as error:
+            _fail(str(error), EXIT_USAGE)
+            return
+        judged = judge(make_verifier(settings, embedder), items, progress=progress)
+        write_jsonl(verdict_records(judged), out)
+        result = claims_report(judged)
+        click.echo(result.markdown())
+        overall = result.overall.to_dict()
+        failures = []
+        for gate in gates:
+            value = overall.get(gate.metric)
+            if value is None:
+                failures.append(f"{gate.name}: not a claims metric")
+            elif value < gate.minimum:
+                failures.append(f"{gate.name} = {value:.3f} is under {gate.minimum:g}")
+        if failures:
+            _fail("regression gate failed:\n  " + "\n  ".join(failures))
+        return
+
+    assert questions is not None
+    try:
+        items_q = load_questions(questions)
     except QuestionsError as error:
         _fail(str(error), EXIT_USAGE)
         return
     assistant = _assistant()
-    records = run_questions(assistant, items, progress=sys.stderr.isatty())
-    write_jsonl(records, out)
-    click.echo(format_table(summarize(records)))
+    verifier = make_verifier(settings, assistant.embedder)
+    baseline = None
+    if not no_baseline:
+        from eval.baseline import NaiveRAG
+
+        baseline = NaiveRAG(settings.corpus_dir, assistant.embedder)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:  # one line per question, as it is done
+
+        def written(record: dict[str, Any]) -> None:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.flush()
+
+        records = run_questions(
+            assistant,
+            items_q,
+            progress=progress,
+            verifier=verifier,
+            baseline=baseline,
+            on_record=written,
+        )
+    table = summarize(records)
+    failures = check_gates(table, gates)
+    md_path, html_path = write_reports(
+        reports_dir,
+        out.stem,
+        table,
+        records,
+        title=f"Kakehashi eval: {questions.name}",
+        failures=failures,
+        extra_markdown=(
+            f"Naive baseline: {baseline.chunks} chunks of the same corpus "
+            "(RecursiveCharacterTextSplitter defaults: 4,000 characters)."
+            if baseline is not None
+            else ""
+        ),
+    )
+    click.echo(format_table(table))
+    click.echo(f"\nrecords: {out}\nreport: {md_path} · {html_path}")
+    if failures:
+        _fail("regression gate failed:\n  " + "\n  ".join(failures))
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=7860, show_default=True, help="Port.")
-def serve(host: str, port: int) -> None:
+@click.option("--host", default=None, help="Address to bind [KAKEHASHI_UI_HOST, 127.0.0.1].")
+@click.option("--port", default=None, type=int, help="Port [KAKEHASHI_UI_PORT, 7860].")
+def serve(host: str | None, port: int | None) -> None:
     """Start the founders' chat in the browser (Gradio)."""
     from ui.app import launch
 
-    launch(_assistant(), host=host, port=port)
+    assistant = _assistant()
+    settings = assistant.settings
+    launch(assistant, host=host or settings.ui_host, port=port or settings.ui_port)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,7 @@ def to_passages(
                 text=chunk.text,
                 original_text=original_text or chunk.text,
                 location=Location(chunk.section, chunk.paragraph, chunk.start, chunk.end),
-                score=sum(candidate.fused for candidate in group),
+                score=_consensus(group),
                 dense_score=max(candidate.dense for candidate in group),
                 lexical_score=max(candidate.lexical for candidate in group),
                 translation_of=chunk.translation_of,
@@ -145,6 +145,16 @@ def to_passages(
             break
     passages.sort(key=lambda passage: -passage.score)
     return passages
+
+
+def _consensus(group: Sequence[Candidate]) -> float:
+    """Editions that agree add up (the zh original and its ja translation both ranking a
+    paragraph is evidence); several chunks of one edition count once, by their best."""
+    best: dict[str, float] = {}
+    for candidate in group:
+        doc = candidate.chunk.doc_id
+        best[doc] = max(best.get(doc, 0.0), candidate.fused)
+    return sum(best.values())
 
 
 def _pick_edition(

@@ -7,6 +7,8 @@ different count, a heading facing a body paragraph, or a number the original par
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ingest.chunk import is_heading
 from ingest.load import Document
 from ingest.text import extract_numbers, paragraph_spans
@@ -35,11 +37,16 @@ def check_alignment(translation: Document, original: Document) -> None:
 
 
 def paragraph_mismatch(translated: str, original: str) -> str | None:
-    extra = extract_numbers(translated) - extract_numbers(original)
-    if extra:
-        shown = ", ".join(sorted(format(number, "f") for number in extra))
-        return f"number(s) {shown} not in the original paragraph"
     if is_heading(translated) != is_heading(original):
         kind = "a heading" if is_heading(original) else "a body paragraph"
         return f"the original paragraph is {kind}"
+    ours, theirs = extract_numbers(translated), extract_numbers(original)
+    if ours - theirs:
+        return f"number(s) {_show(ours - theirs)} not in the original paragraph"
+    if theirs - ours:
+        return f"number(s) {_show(theirs - ours)} of the original paragraph missing"
     return None
+
+
+def _show(numbers: frozenset[Decimal]) -> str:
+    return ", ".join(sorted(format(number, "f") for number in numbers))

@@ -145,20 +145,36 @@ def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], progress: bool = F
     return np.vstack(parts)
 
 
-def apply(store: Store, plan_: IngestPlan, vectors: np.ndarray) -> None:
-    """Write a plan; if adding fails part way, remove what this run added and re-raise."""
+def apply(
+    store: Store,
+    plan_: IngestPlan,
+    vectors: np.ndarray,
+    stored: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Write a plan. If any step fails, undo what this run wrote — remove the chunks it added,
+    put back the metadata it changed — and re-raise, so the store is as it was."""
     added: list[str] = []
+    relabelled = False
     try:
         for start in range(0, len(plan_.to_add), 1000):
             batch = plan_.to_add[start : start + 1000]
             store.add(batch, vectors[start : start + len(batch)])
             added.extend(chunk.chunk_id for chunk in batch)
+        relabelled = bool(plan_.to_update)
+        store.update_metadata(plan_.to_update)
+        store.delete(plan_.to_delete)
     except BaseException:
         if added:
             store.delete(added)
+        if relabelled and stored is not None:
+            store.update_metadata(
+                [_relabel(chunk, stored[chunk.chunk_id]) for chunk in plan_.to_update]
+            )
         raise
-    store.update_metadata(plan_.to_update)
-    store.delete(plan_.to_delete)
+
+
+def _relabel(chunk: Chunk, metadata: dict[str, Any]) -> Chunk:
+    return Chunk.from_record(chunk.chunk_id, chunk.text, metadata)
 
 
 def ingest(
@@ -178,7 +194,7 @@ def ingest(
             stored = store.records()
             plan_ = plan(chunks, stored, {failure.source for failure in failures})
             vectors = embed_chunks(embedder, plan_.to_add, progress=progress)
-            apply(store, plan_, vectors)
+            apply(store, plan_, vectors, stored)
             store.set_info(
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 documents=len(documents),

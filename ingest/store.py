@@ -7,6 +7,7 @@ embedder raises ``EmbedderMismatch`` instead of returning garbage neighbours.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,7 +125,8 @@ def chroma_client(data_dir: Path | None, url: str | None) -> Any:
         raise
     except Exception as error:  # chromadb raises bare Exception/ValueError/httpx errors
         where = f"the Chroma server at {url}" if url else f"the Chroma store in {data_dir}"
-        raise StoreUnavailable(f"cannot open {where}: {error}") from error
+        hint = "" if url else " (corpus/ is the source of truth: 'kakehashi ingest --rebuild')"
+        raise StoreUnavailable(f"cannot open {where}: {error}{hint}") from error
 
 
 class ChromaStore:
@@ -154,6 +156,26 @@ class ChromaStore:
     ) -> ChromaStore:
         where = f"Chroma server {url}" if url else f"{data_dir}"
         return cls(chroma_client(data_dir, url), collection, embedder, where)
+
+    @classmethod
+    def reset(cls, collection: str, data_dir: Path | None, url: str | None) -> Path | None:
+        """Throw the store away before a rebuild. An embedded store is moved aside (not
+        deleted) and its new location returned; on a server the collection is dropped."""
+        if url:
+            client = chroma_client(None, url)
+            try:
+                client.delete_collection(collection)
+            except Exception as error:  # absent collection: nothing to drop
+                if "does not exist" not in str(error).lower():
+                    raise _wrap(error, f"Chroma server {url}") from error
+            return None
+        assert data_dir is not None
+        folder = data_dir / "chroma"
+        if not folder.exists():
+            return None
+        aside = data_dir / f"chroma.broken-{int(time.time())}"
+        folder.rename(aside)
+        return aside
 
     def records(self) -> dict[str, dict[str, Any]]:
         result: dict[str, dict[str, Any]] = {}

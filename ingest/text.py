@@ -17,11 +17,13 @@ from typing import Literal
 
 Language = Literal["zh-TW", "ja", "en"]
 
-SENTENCE_END = "。!?!?"
-CLAUSE_END = ",,::;;、"
+SENTENCE_END = "\u3002\uff01\uff1f!?"  # 。!? and ASCII !?
+CLAUSE_END = "\uff0c\uff1a\uff1b,:;\u3001"  # ,:; and ASCII , : ; and 、
 CLOSERS = "」』)〉》】\"'”’)]"
 
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+# Function characters common in Chinese and (almost) never written in Japanese.
+_ZH_ONLY = re.compile(r"[是麼么嗎吗們们這这沒没還还哪什呢您嘛於于與与為为該该]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "vs", "inc", "co", "st", "no", "jr"})
 _CJK_CHAR = r"\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
@@ -37,11 +39,12 @@ class Span:
 
 
 def detect_language(text: str) -> Language:
-    """zh-TW, ja or en: kana means Japanese, Han characters without kana mean Chinese.
-
-    Simplified Chinese is reported as zh-TW: the corpus is Traditional and answers are framed in it.
-    """
-    if _KANA.search(text):
+    """zh-TW, ja or en. Kana mean Japanese unless Chinese-only function characters outnumber
+    them (a Chinese sentence quoting 根回し is still Chinese). Han without kana is Chinese;
+    Simplified Chinese is reported as zh-TW: the corpus is Traditional and answers are framed in
+    it."""
+    kana = len(_KANA.findall(text))
+    if kana and kana > len(_ZH_ONLY.findall(text)) + text.count("的") / 2:
         return "ja"
     if _HAN.search(text):
         return "zh-TW"
@@ -69,6 +72,16 @@ def _is_latin_sentence_end(text: str, i: int) -> bool:
     return True
 
 
+def _inside_number(text: str, i: int) -> bool:
+    """'790,000' and '10:30' are numbers, not clause boundaries."""
+    return (
+        text[i] in ",:."
+        and 0 < i < len(text) - 1
+        and text[i - 1].isdigit()
+        and text[i + 1].isdigit()
+    )
+
+
 def _segment(text: str, enders: str, latin: bool) -> list[Span]:
     spans: list[Span] = []
     start = 0
@@ -76,7 +89,8 @@ def _segment(text: str, enders: str, latin: bool) -> list[Span]:
     n = len(text)
     while i < n:
         ch = text[i]
-        boundary = ch == "\n" or ch in enders or (latin and _is_latin_sentence_end(text, i))
+        boundary = ch == "\n" or (ch in enders and not _inside_number(text, i))
+        boundary = boundary or (latin and _is_latin_sentence_end(text, i))
         if boundary:
             end = i + 1
             while end < n and text[end] in CLOSERS:
@@ -264,7 +278,7 @@ def _stem(word: str) -> str:
 
 
 _NUMBER = re.compile(
-    r"(?<![\w.])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+    r"(?<![A-Za-z0-9.])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
     r"(?P<unit>萬|万|億|亿|千|thousand\b|million\b|billion\b)?",
     re.IGNORECASE,
 )

@@ -21,15 +21,29 @@ from eval.run import load_questions
 from ingest.text import detect_language
 
 
-def features(assistant: Assistant, question: str) -> tuple[float, float]:
+def features(assistant: Assistant, question: str) -> tuple[float, float, bool]:
     language = detect_language(question)
     vector = assistant.embedder.embed([question], kind="query")[0]
     passages = assistant._search(question, vector, language, 5)
     candidates = extractive.candidate_sentences(passages)
     vectors = assistant.embedder.embed([text for _, _, text in candidates], kind="passage")
     scored = extractive.score_sentences(question, candidates, vector, vectors)
-    best = max((s.similarity for s in scored), default=0.0)
-    return best, assistant.index.lexical.coverage(question)
+    best = max(scored, key=lambda s: s.similarity, default=None)
+    if best is None:
+        return 0.0, 0.0, False
+    cross_lingual = passages[best.passage].lang != language
+    return best.similarity, assistant.index.lexical.coverage(question), cross_lingual
+
+
+def best_threshold(evidence: np.ndarray, answerable: np.ndarray) -> tuple[float, int, int]:
+    """The threshold with fewest false refusals + false answers (ties: fewer false answers)."""
+    results = []
+    for threshold in np.arange(0.78, 0.95, 0.0025):
+        false_refusals = int(((evidence < threshold) & answerable).sum())
+        false_answers = int(((evidence >= threshold) & ~answerable).sum())
+        results.append((false_refusals + false_answers, false_answers, threshold, false_refusals))
+    _, false_answers, threshold, false_refusals = min(results)
+    return float(threshold), false_refusals, false_answers
 
 
 def main() -> None:
@@ -39,20 +53,25 @@ def main() -> None:
     )
     assistant = Assistant()
     rows = [(*features(assistant, q.question), q.answerable) for q in questions]
+    print(f"store: {assistant.settings.corpus_dir}, {len(assistant.index.chunks)} chunks")
     best_sim = np.array([r[0] for r in rows])
     coverage = np.array([r[1] for r in rows])
-    answerable = np.array([r[2] for r in rows])
+    answerable = np.array([r[3] for r in rows])
+    cross = np.array([r[2] for r in rows])
+    for name, subset in (("same-language", ~cross), ("cross-lingual", cross)):
+        if subset.sum():
+            threshold, false_refusals, false_answers = best_threshold(
+                best_sim[subset], answerable[subset]
+            )
+            print(
+                f"{name} ({int(subset.sum())} questions): threshold {threshold:.4f} -> "
+                f"false refusals {false_refusals}, false answers {false_answers}"
+            )
     print(f"{len(rows)} questions, {int((~answerable).sum())} unanswerable")
     for weight in (0.0, 0.03, 0.06, 0.1):
-        evidence = best_sim + weight * coverage
-        results = []
-        for threshold in np.arange(0.80, 0.95, 0.0025):
-            false_refusals = int(((evidence < threshold) & answerable).sum())
-            false_answers = int(((evidence >= threshold) & ~answerable).sum())
-            results.append(
-                (false_refusals + false_answers, false_answers, threshold, false_refusals)
-            )
-        _, false_answers, threshold, false_refusals = min(results)
+        threshold, false_refusals, false_answers = best_threshold(
+            best_sim + weight * coverage, answerable
+        )
         print(
             f"weight {weight:.2f}: threshold {threshold:.4f} -> false refusals {false_refusals}, "
             f"false answers {false_answers}"
