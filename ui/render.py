@@ -1,0 +1,309 @@
+"""HTML and plain text for the chat (pure): answers with ``[n]`` links, the citations panel,
+grounding in founder words, the status line, the copyable answer.
+
+Every string that comes from the corpus, the question or the assistant is passed through
+``html.escape`` here, once, before any markup of ours is put around it. Callers never build
+HTML from those strings themselves.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from assistant.types import Answer, Citation
+from ingest.text import detect_language
+from ui.i18n import language_name, text
+
+if TYPE_CHECKING:
+    from gradio import MessageDict
+
+_MARKER = re.compile(r"\[(\d+)\]")
+GROUNDING_LEVELS = ("supported", "partial", "refused")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of the conversation: a question and its answer, or a message saying why
+    there is none (an invalid question, an unavailable store)."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+
+
+# -- small pieces ---------------------------------------------------------------------------
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def cite_id(turn: int, n: int) -> str:
+    return f"kk-cite-{turn}-{n}"
+
+
+def highlight(passage: str, quotes: Iterable[str]) -> str:
+    """``passage`` escaped, with every quoted sentence wrapped in ``<mark>``.
+
+    Quotes are found verbatim first, then with any run of white space matching any other;
+    overlapping or touching matches merge into one mark. A quote that is not in the passage
+    marks nothing.
+    """
+    spans: list[tuple[int, int]] = []
+    for quote in quotes:
+        quote = quote.strip()
+        if not quote:
+            continue
+        spans.extend(_find_all(passage, quote))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in merged:
+        pieces.append(esc(passage[cursor:start]))
+        pieces.append(f'<mark class="kk-quote">{esc(passage[start:end])}</mark>')
+        cursor = end
+    pieces.append(esc(passage[cursor:]))
+    return "".join(pieces)
+
+
+def _find_all(passage: str, quote: str) -> list[tuple[int, int]]:
+    found = []
+    start = passage.find(quote)
+    while start != -1:
+        found.append((start, start + len(quote)))
+        start = passage.find(quote, start + len(quote))
+    if found:
+        return found
+    words = quote.split()
+    pattern = re.compile(r"\s*".join(re.escape(word) for word in words))
+    return [match.span() for match in pattern.finditer(passage)]
+
+
+def with_markers(answer_text: str, turn: int) -> str:
+    """The answer text escaped, line breaks kept, each ``[n]`` a link to its citation."""
+    lines = []
+    for line in answer_text.splitlines():
+        escaped = esc(line)
+        lines.append(
+            _MARKER.sub(
+                lambda match: (
+                    f'<a class="kk-marker" href="#{cite_id(turn, int(match.group(1)))}" '
+                    f'data-turn="{turn}" data-n="{match.group(1)}">[{match.group(1)}]</a>'
+                ),
+                escaped,
+            )
+        )
+    return "<br>".join(lines)
+
+
+def grounding_badge(grounding: str, language: str) -> str:
+    level = _level(grounding)
+    return (
+        f'<div class="kk-grounding kk-{level}" data-grounding="{level}">'
+        f"{esc(text('grounding_' + level, language))}</div>"
+    )
+
+
+def location_label(citation: Citation, language: str) -> str:
+    paragraph = text("paragraph", language, n=citation.location.paragraph)
+    section = citation.location.section
+    return f"{section} · {paragraph}" if section else paragraph
+
+
+# -- chat messages --------------------------------------------------------------------------
+# Each message is one HTML block without blank lines, so the chat's Markdown renderer leaves
+# it alone (CommonMark ends an HTML block only at a blank line).
+def user_message(question: str) -> str:
+    return f'<div class="kk-question">{esc(question)}</div>'
+
+
+def pending_message(language: str) -> str:
+    return (
+        f'<div class="kk-answer kk-pending" data-state="pending">'
+        f'<span class="kk-dots">{esc(text("thinking", language))}</span></div>'
+    )
+
+
+def streaming_message(partial: str, turn: int) -> str:
+    return (
+        f'<div class="kk-answer kk-streaming" data-state="streaming">'
+        f'{with_markers(partial, turn)}<span class="kk-caret">▍</span></div>'
+    )
+
+
+def answer_message(answer: Answer, turn: int, language: str) -> str:
+    notice = f'<div class="kk-notice">{esc(answer.notice)}</div>' if answer.notice else ""
+    understood = answer.standalone_question
+    if understood and understood.strip() != answer.question.strip():
+        label = esc(text("understood_as", language))
+        notice = f'<div class="kk-notice kk-understood">{label} {esc(understood)}</div>{notice}'
+
+    return (
+        f'<div class="kk-answer kk-final" data-state="final" lang="{esc(answer.language)}">'
+        f'<div class="kk-answer-text">{with_markers(answer.answer, turn)}</div>'
+        f"{notice}{grounding_badge(answer.grounding, language)}</div>"
+    )
+
+
+def error_message(message: str) -> str:
+    return f'<div class="kk-answer kk-error" data-state="error">⚠ {esc(message)}</div>'
+
+
+def chat_messages(
+    turns: Sequence[Turn], language: str, partial: str | None = None
+) -> list[MessageDict]:
+    """The Chatbot's value (``{"role", "content"}`` messages) for the conversation so far.
+
+    ``partial`` is the text streamed so far for the last turn, which has no answer yet
+    (``""``: nothing streamed yet)."""
+    messages: list[MessageDict] = []
+    for index, turn in enumerate(turns, start=1):
+        if turn.question:
+            messages.append({"role": "user", "content": user_message(turn.question)})
+        if turn.answer is not None:
+            content = answer_message(turn.answer, index, language)
+        elif turn.error is not None:
+            content = error_message(turn.error)
+        elif partial:
+            content = streaming_message(partial, index)
+        else:
+            content = pending_message(language)
+        messages.append({"role": "assistant", "content": content})
+    return messages
+
+
+# -- the citations panel --------------------------------------------------------------------
+def citation_card(citation: Citation, turn: int, language: str, opened: bool = False) -> str:
+    translated = citation.translation_of is not None
+    tag = (
+        f'<span class="kk-tag kk-translation-tag">{esc(text("translation", language))}</span>'
+        if translated
+        else ""
+    )
+    summary = (
+        f'<summary><span class="kk-n">[{citation.n}]</span> '
+        f'<span class="kk-title">{esc(citation.title)}</span> {tag}'
+        f'<span class="kk-where">{esc(location_label(citation, language))}</span></summary>'
+    )
+    passage = (
+        f'<div class="kk-passage" lang="{esc(citation.lang)}">'
+        f"{highlight(citation.text, citation.quotes)}</div>"
+    )
+    if translated:
+        body = (
+            f'<div class="kk-note">{esc(text("translation_note", language))}</div>'
+            f'<div class="kk-pair">'
+            f'<div class="kk-side kk-translated"><div class="kk-label">'
+            f"{esc(text('translation', language))} · {esc(language_name(citation.lang, language))}"
+            f"</div>{passage}</div>"
+            f'<div class="kk-side kk-original"><div class="kk-label">'
+            f"{esc(text('original', language))}</div>"
+            f'<div class="kk-passage" lang="{detect_language(citation.original_text[:2000])}">'
+            f"{esc(citation.original_text)}</div></div>"
+            f"</div>"
+        )
+    else:
+        body = passage
+    return (
+        f'<details class="kk-cite" id="{cite_id(turn, citation.n)}" data-n="{citation.n}"'
+        f"{' open' if opened else ''}>{summary}{body}</details>"
+    )
+
+
+def citations_panel(turns: Sequence[Turn], language: str) -> str:
+    """The cited passages: the latest answer's on top (its first one open), earlier answers'
+    folded below."""
+    pieces: list[str] = []
+    latest = turns[-1] if turns else None
+    if latest is not None and latest.answer is not None:
+        if latest.answer.citations:
+            cards = "".join(
+                citation_card(c, len(turns), language, opened=(c.n == 1))
+                for c in latest.answer.citations
+            )
+            pieces.append(f'<div class="kk-turn kk-latest" data-turn="{len(turns)}">{cards}</div>')
+        else:
+            pieces.append(_empty("sources_none", language))
+    for index in range(len(turns) - 1, 0, -1):
+        answer = turns[index - 1].answer
+        if answer is None or not answer.citations:
+            continue
+        cards = "".join(citation_card(c, index, language) for c in answer.citations)
+        question = esc(turns[index - 1].question)
+        pieces.append(
+            f'<details class="kk-turn kk-earlier" data-turn="{index}">'
+            f"<summary>{esc(text('earlier', language))} {index}: {question}</summary>"
+            f"{cards}</details>"
+        )
+    if not pieces:
+        pieces.append(_empty("sources_empty", language))
+    return f'<div class="kk-panel">{"".join(pieces)}</div>'
+
+
+def _empty(key: str, language: str) -> str:
+    return f'<p class="kk-empty">{esc(text(key, language))}</p>'
+
+
+# -- the status line ------------------------------------------------------------------------
+def status_line(status: dict[str, Any] | None, language: str) -> str:
+    if status is None:
+        return f'<div class="kk-status kk-warn">{esc(text("status_unavailable", language))}</div>'
+    if not status.get("chunks"):
+        return f'<div class="kk-status kk-warn">{esc(text("status_empty", language))}</div>'
+    if status.get("mode") == "generative" and status.get("model"):
+        mode = text("mode_generative", language, model=status["model"])
+    else:
+        mode = text("mode_extractive", language)
+    line = text(
+        "status",
+        language,
+        documents=status.get("documents", 0),
+        chunks=status.get("chunks", 0),
+        embedder=status.get("embedder", "?"),
+        mode=mode,
+        ingested=_when(status.get("ingested_at"), language),
+    )
+    return f'<div class="kk-status">{esc(line)}</div>'
+
+
+def _when(value: object, language: str) -> str:
+    if not value:
+        return text("never_ingested", language)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.utcoffset() is not None:
+        return moment.strftime("%Y-%m-%d %H:%M UTC%z").replace("UTC+0000", "UTC")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+# -- plain text -----------------------------------------------------------------------------
+def plain_answer(turn: Turn | None, language: str) -> str:
+    """The answer and its sources as plain text, for the clipboard."""
+    if turn is None or turn.answer is None:
+        return ""
+    answer = turn.answer
+    lines = [answer.answer.strip(), "", text("grounding_" + _level(answer.grounding), language)]
+    if answer.citations:
+        lines += ["", f"{text('sources', language)}:"]
+    for citation in answer.citations:
+        marker = f" ({text('translation', language)})" if citation.translation_of else ""
+        lines.append(
+            f"[{citation.n}] {citation.title}{marker} — {location_label(citation, language)}"
+        )
+        for quote in citation.quotes:
+            lines.append(f"    “{quote}”")
+    return "\n".join(lines)
+
+
+def _level(grounding: str) -> str:
+    return grounding if grounding in GROUNDING_LEVELS else "partial"
