@@ -22,10 +22,14 @@ from ingest.text import Language, lexical_tokens, split_sentences
 MAX_SENTENCES = 3
 SENTENCE_MARGIN = 0.035
 LEXICAL_WEIGHT = 0.25
-# Calibrated on eval/questions/dev.jsonl (see benchmarks/retrieval.py): below this evidence the
+# Calibrated on eval/questions/dev.jsonl (scripts/calibrate_refusal.py): below this evidence the
 # corpus is judged not to answer. Settings.min_evidence shifts it.
 REFUSAL_THRESHOLD = 0.86
-COVERAGE_WEIGHT = 0.0  # 0.03-0.10 gave no fewer errors on dev (calibrate_refusal.py)
+# e5 scores a question against a sentence in another language lower than against one in its own
+# language. On the original-only store (ja/en questions, Chinese passages) the best cross-lingual
+# threshold was 0.80, 0.06-0.08 under the same-language one: without this, a new document with no
+# translation would refuse every Japanese and English question.
+CROSS_LINGUAL_BONUS = 0.06
 
 FRAMES: dict[str, dict[str, str]] = {
     "zh-TW": {
@@ -99,12 +103,20 @@ def score_sentences(
     ]
 
 
-def evidence_score(sentences: Sequence[ScoredSentence], coverage: float) -> float:
-    """How strongly the corpus supports answering at all: the best sentence's similarity to
-    the question, plus a little for question terms the corpus knows (scripts/calibrate_refusal.py
-    fits the weight and the threshold on the dev questions, unanswerable ones included)."""
-    best = max((sentence.similarity for sentence in sentences), default=0.0)
-    return best + COVERAGE_WEIGHT * coverage
+def evidence_score(
+    sentences: Sequence[ScoredSentence], passages: Sequence[Passage], language: str
+) -> float:
+    """How strongly the corpus supports answering at all: the best similarity between the
+    question and a passage sentence, cross-lingual pairs lifted to the same-language scale
+    (scripts/calibrate_refusal.py fits both on the dev questions, unanswerable ones included)."""
+    return max(
+        (
+            sentence.similarity
+            + (CROSS_LINGUAL_BONUS if passages[sentence.passage].lang != language else 0.0)
+            for sentence in sentences
+        ),
+        default=0.0,
+    )
 
 
 def select(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:

@@ -55,11 +55,22 @@ class Chunk:
 
     def to_metadata(self) -> dict[str, str | int]:
         """Chroma metadata: scalar values only, no None."""
-        return {
-            key: value
-            for key, value in asdict(self).items()
-            if key not in ("chunk_id", "text") and value is not None
+        metadata: dict[str, str | int] = {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "lang": self.lang,
+            "section": self.section,
+            "paragraph": self.paragraph,
+            "start": self.start,
+            "end": self.end,
+            "ordinal": self.ordinal,
+            "source": self.source,
         }
+        if self.date is not None:
+            metadata["date"] = self.date
+        if self.translation_of is not None:
+            metadata["translation_of"] = self.translation_of
+        return metadata
 
     @classmethod
     def from_record(cls, chunk_id: str, text: str, metadata: dict[str, Any]) -> Chunk:

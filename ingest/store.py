@@ -258,12 +258,10 @@ class ChromaStore:
 
     def search(self, vector: Vectors, k: int) -> list[Hit]:
         try:
-            count = self._collection.count()
-            if count == 0:
-                return []
+            # no count() first: it grows with the collection, and Chroma returns what it has
             result = self._collection.query(
                 query_embeddings=np.atleast_2d(np.asarray(vector, dtype=np.float32)),
-                n_results=min(k, count),
+                n_results=k,
                 include=["documents", "metadatas", "distances"],
             )
         except Exception as error:

@@ -2,7 +2,8 @@
 
 Prints, for each candidate coverage weight, the threshold that minimises false refusals plus
 false answers (ties: fewer false answers), and the counts. The chosen values live in
-assistant/answer.py (COVERAGE_WEIGHT, REFUSAL_THRESHOLD).
+assistant/answer.py (REFUSAL_THRESHOLD, CROSS_LINGUAL_BONUS). Run it on a store with
+translations (same-language pairs) and on one with the originals only (cross-lingual pairs).
 
     .venv/bin/python scripts/calibrate_refusal.py eval/questions/dev.jsonl
 """

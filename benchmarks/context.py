@@ -1,0 +1,113 @@
+"""What every section shares: run size, working folders, the questions, the prepared stores.
+
+The real corpus is ingested once into ``<work>/real`` with the default embedder (later runs
+re-ingest, which embeds only what changed), and the naive pipeline's persisted Chroma store is
+built once per corpus version under ``<work>/naive-<hash>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.procs import ROOT, bench_env
+
+QUESTIONS = ROOT / "eval" / "questions" / "dev.jsonl"
+CORPUS = ROOT / "corpus"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure: ``full`` (about 10-15 minutes on 2 cores) or ``quick``."""
+
+    name: str
+    cold_runs: int
+    warm_rounds: int
+    warm_questions: int
+    ask_questions: int
+    ingest_chunks: int
+    ingest_repeats: int
+    reingest_docs: int
+    reingest_repeats: int
+    scale_sizes: tuple[int, ...]
+    scale_queries: int
+    baseline_budget_s: float
+
+    @classmethod
+    def full(cls) -> Plan:
+        return cls("full", 7, 1, 72, 24, 32, 3, 1000, 3, (1_000, 10_000, 100_000), 100, 20.0)
+
+    @classmethod
+    def quick(cls) -> Plan:
+        return cls("quick", 3, 1, 24, 12, 16, 2, 1000, 2, (1_000, 10_000), 30, 5.0)
+
+
+@dataclass
+class Bench:
+    plan: Plan
+    work: Path
+    results: Path = RESULTS
+    setup_notes: list[str] = field(default_factory=list)
+    _assistant: Any = None
+
+    @property
+    def real_dir(self) -> Path:
+        return self.work / "real"
+
+    @property
+    def naive_dir(self) -> Path:
+        digest = hashlib.sha256()
+        for path in sorted(CORPUS.rglob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + path.read_bytes())
+        return self.work / f"naive-{digest.hexdigest()[:12]}"
+
+    def env(self) -> dict[str, str]:
+        """Subprocess environment: the benchmark's store, the repository's corpus."""
+        return bench_env(KAKEHASHI_DATA_DIR=str(self.real_dir), KAKEHASHI_CORPUS_DIR=str(CORPUS))
+
+    def questions(self) -> list[str]:
+        lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+        items = [json.loads(line)["question"] for line in lines if line.strip()]
+        return items[: self.plan.warm_questions]
+
+    def assistant(self) -> Any:
+        """The ``Assistant`` over the real corpus, ingested (idempotently) on first use."""
+        if self._assistant is None:
+            from assistant.api import Assistant
+            from assistant.settings import Settings
+
+            settings = Settings(data_dir=self.real_dir, corpus_dir=CORPUS)
+            assistant = Assistant(settings)
+            started = time.perf_counter()
+            report = assistant.ingest()
+            self.setup_notes.append(
+                f"setup: real corpus ingest into {self.real_dir}: added {report.added}, "
+                f"unchanged {report.unchanged} ({time.perf_counter() - started:.1f} s)"
+            )
+            self._assistant = assistant
+        return self._assistant
+
+    def naive_store(self) -> Any:
+        """The naive pipeline's persisted Chroma over the real corpus (same embedder)."""
+        from benchmarks import naive
+
+        embedder = self.assistant().embedder
+        done = self.naive_dir / "complete"
+        if not done.is_file():
+            shutil.rmtree(self.naive_dir, ignore_errors=True)
+            started = time.perf_counter()
+            store, count = naive.build(CORPUS, embedder, persist=self.naive_dir)
+            done.write_text(str(count))
+            self.setup_notes.append(
+                f"setup: naive LangChain store built with {count} chunks "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
+            return store
+        return naive.chroma(embedder, persist=self.naive_dir)

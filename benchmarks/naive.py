@@ -1,0 +1,83 @@
+"""The naive LangChain pipeline every figure is compared against (as in ``eval/baseline.py``):
+``RecursiveCharacterTextSplitter`` with its defaults, the same embedder as Kakehashi, Chroma
+similarity search, and for the hybrid case LangChain's ``EnsembleRetriever`` of the Chroma
+retriever and a ``BM25Retriever`` (rank_bm25, white-space tokens) built over the same texts.
+
+A naive "answer" is what a first tutorial does without an LLM: the top passages, joined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ingest.embed import Embedder
+
+COLLECTION = "naive"
+
+
+def split_corpus(corpus: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Load the corpus with Kakehashi's loader and split it with LangChain's defaults."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from ingest.load import load_corpus
+
+    documents, _ = load_corpus(corpus)
+    splitter = RecursiveCharacterTextSplitter()
+    texts: list[str] = []
+    metadatas: list[dict[str, str]] = []
+    for document in documents:
+        for piece in splitter.split_text(document.text):
+            texts.append(piece)
+            metadatas.append({"doc_id": document.doc_id, "lang": document.lang})
+    return texts, metadatas
+
+
+def chroma(
+    embedder: Embedder,
+    *,
+    client: Any = None,
+    persist: Path | None = None,
+    collection: str = COLLECTION,
+) -> Any:
+    """A LangChain ``Chroma`` over ``collection``, embedding with ``embedder``."""
+    from langchain_chroma import Chroma
+
+    from assistant.embeddings import KakehashiEmbeddings
+
+    return Chroma(
+        collection_name=collection,
+        embedding_function=KakehashiEmbeddings(embedder),
+        client=client,
+        persist_directory=str(persist) if persist else None,
+    )
+
+
+def build(
+    corpus: Path, embedder: Embedder, *, client: Any = None, persist: Path | None = None
+) -> tuple[Any, int]:
+    """Ingest the naive way: split, embed everything, add. Returns (store, chunk count)."""
+    texts, metadatas = split_corpus(corpus)
+    store = chroma(embedder, client=client, persist=persist)
+    if texts:
+        store.add_texts(texts, metadatas=metadatas)
+    return store, len(texts)
+
+
+def ensemble(store: Any, texts: Sequence[str] | None = None, k: int = 40) -> Any:
+    """EnsembleRetriever(Chroma retriever, BM25Retriever) with equal weights; the BM25 side is
+    built from ``texts``, or from everything the Chroma collection holds."""
+    from langchain_classic.retrievers import EnsembleRetriever
+    from langchain_community.retrievers import BM25Retriever
+
+    if texts is None:
+        texts = [text for text in store.get(include=["documents"])["documents"] if text]
+    bm25 = BM25Retriever.from_texts(list(texts), k=k)
+    dense = store.as_retriever(search_kwargs={"k": k})
+    return EnsembleRetriever(retrievers=[dense, bm25], weights=[0.5, 0.5])
+
+
+def answer(retriever: Any, question: str, k: int = 5) -> str:
+    """The naive extractive answer: the top ``k`` fused passages, joined."""
+    return "\n\n".join(doc.page_content for doc in retriever.invoke(question)[:k])

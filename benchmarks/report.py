@@ -1,0 +1,172 @@
+"""Rows beside their LangChain baseline, targets met or missed, the table and the JSON."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from benchmarks.stats import Summary
+
+Better = Literal["lower", "higher"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One figure: ours and the naive LangChain pipeline's, measured in the same run."""
+
+    section: str
+    name: str
+    unit: str
+    ours: Summary | None
+    baseline: Summary | None = None
+    better: Better = "lower"
+    note: str = ""
+
+    @property
+    def advantage(self) -> float | None:
+        """How many times better ours is at the median (> 1: ours wins)."""
+        if self.ours is None or self.baseline is None or not self.ours.p50 or not self.baseline.p50:
+            return None
+        if self.better == "lower":
+            return self.baseline.p50 / self.ours.p50
+        return self.ours.p50 / self.baseline.p50
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "name": self.name,
+            "unit": self.unit,
+            "better": self.better,
+            "ours": self.ours.to_dict() if self.ours else None,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
+            "ours_vs_baseline": self.advantage,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    goal: str
+    value: str
+    met: bool | None  # None: could not be measured in this run
+
+    @property
+    def verdict(self) -> str:
+        return {True: "MET", False: "MISSED", None: "NOT MEASURED"}[self.met]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "goal": self.goal,
+            "value": self.value,
+            "met": self.met,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass
+class Report:
+    mode: str
+    rows: list[Row] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    profiles: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "mode": self.mode,
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": _cpu_count(),
+            },
+            "rows": [row.to_dict() for row in self.rows],
+            "targets": [target.to_dict() for target in self.targets],
+            "notes": self.notes,
+            "profiles": self.profiles,
+            "extra": self.extra,
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+
+def _cpu_count() -> int | None:
+    import os
+
+    return os.cpu_count()
+
+
+def _number(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3f}"
+
+
+def cell(summary: Summary | None) -> str:
+    if summary is None:
+        return "—"
+    if summary.p50 == summary.p95:
+        return f"{_number(summary.p50)} (n={summary.n})"
+    return f"{_number(summary.p50)} / {_number(summary.p95)} (n={summary.n})"
+
+
+def advantage_cell(row: Row) -> str:
+    ratio = row.advantage
+    if ratio is None:
+        return "—"
+    if row.better == "lower":
+        return f"{ratio:.1f}× faster" if ratio >= 1 else f"{1 / ratio:.1f}× slower"
+    return f"{ratio:.2f}× higher" if ratio >= 1 else f"{ratio:.2f}× (lower)"
+
+
+def table(report: Report) -> str:
+    """The rows as a fixed-width text table (p50 / p95, n samples), then the targets."""
+    header = ("section", "measure", "unit", "Kakehashi p50 / p95", "LangChain p50 / p95", "vs LC")
+    lines = [
+        (row.section, row.name, row.unit, cell(row.ours), cell(row.baseline), advantage_cell(row))
+        for row in report.rows
+    ]
+    widths = [max(_width(text) for text in column) for column in zip(header, *lines, strict=True)]
+    out = [_format(header, widths), _format(tuple("-" * w for w in widths), widths)]
+    out += [_format(line, widths) for line in lines]
+    notes = [f"  [{i}] {row.name}: {row.note}" for i, row in enumerate(report.rows, 1) if row.note]
+    if notes:
+        out += ["", "notes:", *notes]
+    out += ["", "targets:"]
+    out += [
+        f"  {target.verdict:<12} {target.name}: {target.value} (goal: {target.goal})"
+        for target in report.targets
+    ]
+    if report.notes:
+        out += ["", *[f"* {note}" for note in report.notes]]
+    if report.profiles:
+        out += ["", "profiles:", *[f"  {name}: {path}" for name, path in report.profiles.items()]]
+    return "\n".join(out)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _format(cells: tuple[str, ...], widths: list[int]) -> str:
+    return "  ".join(
+        text + " " * (width - _width(text)) for text, width in zip(cells, widths, strict=True)
+    )
