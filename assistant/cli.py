@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -13,6 +14,13 @@ import click
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
+# Control characters from a document (escape sequences that retitle the terminal, clear it, set
+# the clipboard, move the cursor) are printed as \x.. escapes, never sent to the terminal raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain(text: str) -> str:
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _quiet_libraries() -> None:
@@ -112,18 +120,20 @@ def ask(question: str, k: int, as_json: bool, stream: bool) -> None:
         _dump(answer_json(answer))
         return
     if not stream:
-        click.echo(answer.answer)
+        click.echo(_plain(answer.answer))
     for check in answer.sentences:
         if not check.supported:
-            click.echo(f"  ⚠ not supported by its citations: {check.text}")
+            click.echo(_plain(f"  ⚠ not supported by its citations: {check.text}"))
     if answer.notice:
-        click.echo(f"\n({answer.notice})")
+        click.echo(_plain(f"\n({answer.notice})"))
     for citation in answer.citations:
         marker = " (translation)" if citation.translation_of else ""
-        click.echo(f"\n[{citation.n}] {citation.title}{marker} — {citation.location.label()}")
-        click.echo(f"    {citation.text}")
+        click.echo(
+            _plain(f"\n[{citation.n}] {citation.title}{marker} — {citation.location.label()}")
+        )
+        click.echo(_plain(f"    {citation.text}"))
         if citation.translation_of:
-            click.echo(f"    original: {citation.original_text}")
+            click.echo(_plain(f"    original: {citation.original_text}"))
 
 
 def _echo_stream(assistant: Any, question: str, k: int) -> Any:
@@ -138,11 +148,11 @@ def _echo_stream(assistant: Any, question: str, k: int) -> Any:
             final = piece
         else:
             shown.append(piece)
-            click.echo(piece, nl=False)
+            click.echo(_plain(piece), nl=False)
     click.echo()
     if final is not None and final.answer.strip() != "".join(shown).strip():
         click.echo("─" * 40)
-        click.echo(final.answer)
+        click.echo(_plain(final.answer))
     return final
 
 
@@ -191,8 +201,10 @@ def retrieve(question: str, k: int, as_json: bool) -> None:
         return
     for rank, passage in enumerate(passages, start=1):
         click.echo(
-            f"{rank:>2}. {passage.score:.4f}  {passage.doc_id} ({passage.lang}) "
-            f"{passage.location.label()}\n    {passage.text[:200]}"
+            _plain(
+                f"{rank:>2}. {passage.score:.4f}  {passage.doc_id} ({passage.lang}) "
+                f"{passage.location.label()}\n    {passage.text[:200]}"
+            )
         )
 
 
