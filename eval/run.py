@@ -1,15 +1,35 @@
-"""Run a questions file through the assistant and score retrieval and refusals."""
+"""Run a questions file through the assistant (and the naive baseline) and score it.
+
+Step 1: for each question, retrieve the top 10 (Kakehashi and the baseline) and ask (top 5).
+Step 2: grade retrieval against the gold quotes; split the answer into sentences with their
+        ``[n]`` citations and let the verifier judge each (ALCE citation recall/precision,
+        RAGAS-style faithfulness); fact coverage, refusal and answer language.
+Step 3: summarise per language and overall; ``check_gates`` turns thresholds into a verdict.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from eval.metrics import fact_coverage, hit_at, mean, passage_hits, percentile, reciprocal_rank
+from eval.metrics import (
+    citation_score,
+    fact_coverage,
+    hit_at,
+    mean,
+    ndcg_at,
+    passage_hits,
+    percentile,
+    question_language,
+    reciprocal_rank,
+    refusal_score,
+)
+from ingest.text import split_sentences
 
 LANGS = ("zh", "ja", "en")
 
@@ -56,38 +76,173 @@ class Asks(Protocol):
     def ask(self, question: str, k: int = 5) -> Any: ...
 
 
+class Retrieves(Protocol):
+    def retrieve(self, question: str, k: int = 10) -> Sequence[Any]: ...
+
+
+class Judge(Protocol):
+    def verify(self, claim: str, passages: Sequence[str]) -> Any: ...
+
+
+# -- answers as sentences with citations -----------------------------------------------------
+
+_MARKERS = re.compile(r"(?:\[\d+\])+")
+_MARKER = re.compile(r"\[(\d+)\]")
+_MARKERS_AFTER_END = re.compile(r"([。!?!?.](?:[」』”’\"')]*))((?:\s*\[\d+\])+)")
+
+
+def answer_sentences(answer: str) -> list[tuple[str, list[int]]]:
+    """The answer's sentences, each with the citation numbers it carries. A framing line
+    without any citation ("根據語料:") is not a claim when other lines cite; a marker right
+    after a sentence's full stop ("…。[1]", "….[1]") belongs to that sentence."""
+    lines = [line for line in answer.splitlines() if line.strip()]
+    if any(_MARKER.search(line) for line in lines):
+        lines = [line for line in lines if _MARKER.search(line)]
+    body = "\n".join(lines)
+    body = _MARKERS_AFTER_END.sub(lambda m: m.group(2).strip() + m.group(1) + " ", body)
+    sentences = []
+    for span in split_sentences(body):
+        cited = [int(n) for n in _MARKER.findall(span.text)]
+        text = _MARKERS.sub("", span.text).strip()
+        if len(text) >= 2:
+            sentences.append((text, cited))
+    return sentences
+
+
+# -- one question ------------------------------------------------------------------------------
+
+
+def _passage_record(passage: Any) -> dict[str, Any]:
+    return {
+        "text": passage.text,
+        "original_text": passage.original_text,
+        "doc_id": passage.doc_id,
+        "lang": getattr(passage, "lang", None),
+    }
+
+
+def evaluate_question(
+    question: Question,
+    assistant: Asks,
+    verifier: Judge | None,
+    baseline: Retrieves | None,
+) -> dict[str, Any]:
+    passages = assistant.retrieve(question.question, k=10)
+    answer = assistant.ask(question.question, k=5)
+    hits = passage_hits([p.original_text for p in passages], question.gold)
+    record: dict[str, Any] = {
+        "id": question.id,
+        "lang": question.lang,
+        "question": question.question,
+        "answerable": question.answerable,
+        "passages": [_passage_record(p) for p in passages[:10]],
+        "hits": hits,
+        "answer": answer.answer,
+        "answer_language": answer.language,
+        "language_match": answer.language == question_language(question.lang),
+        "citations": [citation.to_dict() for citation in answer.citations],
+        "refused": answer.refused,
+        "evidence": getattr(answer, "evidence", None),
+        "fact_coverage": None if answer.refused else fact_coverage(answer.answer, question.facts),
+        "timings_ms": answer.timings_ms,
+    }
+    record["chars@5"] = mean(len(p.text) for p in passages[:5])
+    if baseline is not None:
+        naive = baseline.retrieve(question.question, k=10)
+        record["baseline_hits"] = passage_hits([p.original_text for p in naive], question.gold)
+        record["baseline_chars@5"] = mean(len(p.text) for p in naive[:5])
+    if verifier is not None and not answer.refused:
+        record.update(_grounding(answer, verifier))
+    return record
+
+
+def _grounding(answer: Any, verifier: Judge) -> dict[str, Any]:
+    passages: dict[int, str] = {}
+    for citation in answer.citations:
+        texts = [citation.text]
+        if citation.original_text and citation.original_text != citation.text:
+            texts.append(citation.original_text)
+        passages[citation.n] = "\n".join(texts)
+    judged: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+    def verdict(claim: str, texts: Sequence[str]) -> Any:
+        key = (claim, tuple(texts))
+        if key not in judged:
+            judged[key] = verifier.verify(claim, list(texts))
+        return judged[key]
+
+    sentences = answer_sentences(answer.answer)
+    score = citation_score(
+        sentences, passages, lambda claim, texts: bool(verdict(claim, texts).supported)
+    )
+    checks = []
+    for text, cited in sentences:
+        texts = [passages[n] for n in dict.fromkeys(cited) if n in passages]
+        result = verdict(text, texts) if texts else None
+        checks.append(
+            {
+                "text": text,
+                "citations": cited,
+                "supported": bool(result and result.supported),
+                "score": round(float(result.score), 4) if result else 0.0,
+                "reason": result.reason if result else "no citation",
+            }
+        )
+    return {
+        "sentences": checks,
+        "citation_recall": score.recall,
+        "citation_precision": score.precision,
+        "faithfulness": score.faithfulness,
+        "citation_counts": {
+            "sentences": score.sentences,
+            "supported": score.supported,
+            "citations": score.citations,
+            "relevant_citations": score.relevant_citations,
+            "faithful": score.faithful,
+        },
+    }
+
+
 def run_questions(
-    assistant: Asks, questions: Iterable[Question], progress: bool = False
+    assistant: Asks,
+    questions: Iterable[Question],
+    progress: bool = False,
+    *,
+    verifier: Judge | None = None,
+    baseline: Retrieves | None = None,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     from tqdm import tqdm
 
     records = []
-    items = list(questions)
-    for question in tqdm(items, desc="questions", disable=not progress):
-        passages = assistant.retrieve(question.question, k=10)
-        answer = assistant.ask(question.question, k=5)
-        hits = passage_hits([p.original_text for p in passages], question.gold)
-        records.append(
-            {
-                "id": question.id,
-                "lang": question.lang,
-                "question": question.question,
-                "answerable": question.answerable,
-                "passages": [
-                    {"text": p.text, "original_text": p.original_text, "doc_id": p.doc_id}
-                    for p in passages
-                ],
-                "hits": hits,
-                "answer": answer.answer,
-                "answer_language": answer.language,
-                "citations": [citation.to_dict() for citation in answer.citations],
-                "refused": answer.refused,
-                "evidence": answer.evidence,
-                "fact_coverage": fact_coverage(answer.answer, question.facts),
-                "timings_ms": answer.timings_ms,
-            }
-        )
+    for question in tqdm(list(questions), desc="questions", disable=not progress):
+        record = evaluate_question(question, assistant, verifier, baseline)
+        records.append(record)
+        if on_record is not None:
+            on_record(record)
     return records
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+# Metrics where higher is better; the ones --fail-under accepts.
+GATED = (
+    "hit@1", "hit@5", "mrr", "ndcg@10", "citation_recall", "citation_precision",
+    "faithfulness", "fact_coverage", "refusal_precision", "refusal_recall", "language_match",
+    "baseline_hit@1", "baseline_hit@5", "baseline_mrr", "baseline_ndcg@10",
+)  # fmt: skip
+
+
+def _retrieval(rows: Sequence[dict[str, Any]], key: str, prefix: str) -> dict[str, float]:
+    graded = [r[key] for r in rows if r["answerable"] and key in r]
+    if not graded:
+        return {}
+    return {
+        f"{prefix}hit@1": mean(hit_at(h, 1) for h in graded),
+        f"{prefix}hit@5": mean(hit_at(h, 5) for h in graded),
+        f"{prefix}mrr": mean(reciprocal_rank(h) for h in graded),
+        f"{prefix}ndcg@10": mean(ndcg_at(h, 10) for h in graded),
+    }
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -96,40 +251,128 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
         groups[record["lang"]].append(record)
         groups["all"].append(record)
     table: dict[str, dict[str, float]] = {}
-    for lang in [*LANGS, "all"]:
+    for lang in [*LANGS, *sorted(set(groups) - {*LANGS, "all"}), "all"]:
         rows = groups.get(lang, [])
         if not rows:
             continue
         answerable = [r for r in rows if r["answerable"]]
-        unanswerable = [r for r in rows if not r["answerable"]]
-        table[lang] = {
-            "questions": len(rows),
-            "hit@1": mean(hit_at(r["hits"], 1) for r in answerable),
-            "hit@5": mean(hit_at(r["hits"], 5) for r in answerable),
-            "mrr": mean(reciprocal_rank(r["hits"]) for r in answerable),
-            "false_refusals": sum(1 for r in answerable if r["refused"]),
-            "false_answers": sum(1 for r in unanswerable if not r["refused"]),
-            "fact_coverage": mean(
-                r["fact_coverage"] for r in answerable if r["fact_coverage"] is not None
-            ),
-            "latency_p50_ms": percentile([r["timings_ms"].get("total", 0.0) for r in rows], 0.5),
-            "latency_p95_ms": percentile([r["timings_ms"].get("total", 0.0) for r in rows], 0.95),
-        }
+        answered = [r for r in rows if not r["refused"]]
+        grounded = [r for r in answered if "citation_recall" in r]
+        refusals = refusal_score([r["answerable"] for r in rows], [r["refused"] for r in rows])
+        totals = [float(r["timings_ms"].get("total", 0.0)) for r in rows]
+        row: dict[str, float] = {"questions": len(rows)}
+        row |= _retrieval(rows, "hits", "")
+        row |= _retrieval(rows, "baseline_hits", "baseline_")
+        if grounded:
+            row["citation_recall"] = mean(r["citation_recall"] for r in grounded)
+            row["citation_precision"] = mean(r["citation_precision"] for r in grounded)
+            row["faithfulness"] = mean(r["faithfulness"] for r in grounded)
+        # a refused answerable question covers none of its facts
+        covered = [r["fact_coverage"] or 0.0 for r in answerable]
+        row["fact_coverage"] = mean(covered)
+        if refusals.refused_unanswerable + refusals.refused_answerable:
+            row["refusal_precision"] = refusals.precision
+        if refusals.refused_unanswerable + refusals.answered_unanswerable:
+            row["refusal_recall"] = refusals.recall
+        row["false_refusals"] = refusals.refused_answerable
+        row["false_answers"] = refusals.answered_unanswerable
+        row["language_match"] = mean(1.0 if r["language_match"] else 0.0 for r in rows)
+        for key in ("chars@5", "baseline_chars@5"):
+            sizes = [r[key] for r in rows if key in r]
+            if sizes:
+                row[key] = mean(sizes)
+        row["latency_p50_ms"] = percentile(totals, 0.5)
+        row["latency_p95_ms"] = percentile(totals, 0.95)
+        table[lang] = row
     return table
 
 
+COLUMNS = (
+    ("questions", "n", "{:.0f}"),
+    ("hit@1", "hit@1", "{:.3f}"),
+    ("baseline_hit@1", "naive hit@1", "{:.3f}"),
+    ("hit@5", "hit@5", "{:.3f}"),
+    ("baseline_hit@5", "naive hit@5", "{:.3f}"),
+    ("mrr", "MRR", "{:.3f}"),
+    ("baseline_mrr", "naive MRR", "{:.3f}"),
+    ("ndcg@10", "nDCG@10", "{:.3f}"),
+    ("baseline_ndcg@10", "naive nDCG@10", "{:.3f}"),
+    ("citation_recall", "cit. recall", "{:.3f}"),
+    ("citation_precision", "cit. precision", "{:.3f}"),
+    ("faithfulness", "faithful", "{:.3f}"),
+    ("fact_coverage", "facts", "{:.3f}"),
+    ("refusal_precision", "refusal P", "{:.3f}"),
+    ("refusal_recall", "refusal R", "{:.3f}"),
+    ("false_refusals", "false refusals", "{:.0f}"),
+    ("false_answers", "false answers", "{:.0f}"),
+    ("language_match", "lang match", "{:.3f}"),
+    ("chars@5", "chars@5", "{:.0f}"),
+    ("baseline_chars@5", "naive chars@5", "{:.0f}"),
+    ("latency_p50_ms", "p50 ms", "{:.0f}"),
+    ("latency_p95_ms", "p95 ms", "{:.0f}"),
+)
+
+
 def format_table(table: dict[str, dict[str, float]]) -> str:
-    columns = ["questions", "hit@1", "hit@5", "mrr", "false_refusals", "false_answers",
-               "fact_coverage", "latency_p50_ms"]
-    lines = ["| lang | " + " | ".join(columns) + " |", "|" + "---|" * (len(columns) + 1)]
+    """Markdown: one row per language (and 'all'), Kakehashi beside the naive baseline."""
+    columns = [c for c in COLUMNS if any(c[0] in row for row in table.values())]
+    lines = [
+        "| lang | " + " | ".join(label for _, label, _ in columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
     for lang, row in table.items():
-        cells = [
-            f"{row[c]:.0f}" if c in ("questions", "false_refusals", "false_answers")
-            else f"{row[c]:.3f}" if c not in ("latency_p50_ms",) else f"{row[c]:.0f}"
-            for c in columns
-        ]
+        cells = [fmt.format(row[key]) if key in row else "–" for key, _, fmt in columns]
         lines.append(f"| {lang} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+# -- regression gate ---------------------------------------------------------------------------
+
+
+class GateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Gate:
+    scope: str  # a language or "all"
+    metric: str
+    minimum: float
+
+    @property
+    def name(self) -> str:
+        return self.metric if self.scope == "all" else f"{self.scope}.{self.metric}"
+
+
+def parse_gate(text: str) -> Gate:
+    """``METRIC=VALUE`` (overall) or ``LANG.METRIC=VALUE`` (zh, ja, en)."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise GateError(f"--fail-under {text!r}: write METRIC=VALUE, e.g. hit@5=0.9")
+    scope, dot, metric = name.strip().rpartition(".")
+    if not dot:
+        scope, metric = "all", name.strip()
+    if metric not in GATED:
+        raise GateError(
+            f"--fail-under {text!r}: unknown metric {metric!r}; one of: {', '.join(GATED)}"
+        )
+    try:
+        minimum = float(value)
+    except ValueError as error:
+        raise GateError(f"--fail-under {text!r}: {value!r} is not a number") from error
+    return Gate(scope or "all", metric, minimum)
+
+
+def check_gates(table: dict[str, dict[str, float]], gates: Sequence[Gate]) -> list[str]:
+    """The failures, as messages; empty when every gate passes."""
+    failures = []
+    for gate in gates:
+        row = table.get(gate.scope)
+        if row is None or gate.metric not in row:
+            failures.append(f"{gate.name}: not measured in this run")
+        elif row[gate.metric] < gate.minimum:
+            failures.append(f"{gate.name} = {row[gate.metric]:.3f} is under {gate.minimum:g}")
+    return failures
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> None:

@@ -1,0 +1,157 @@
+"""Judge the judge: score a verifier on a labelled claims file.
+
+A claims file is JSON Lines: ``id``, ``lang``, ``claim``, ``passage``, ``label``
+(``supported`` | ``unsupported``) and, optionally, ``kind`` (paraphrase, wrong_number, …).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.ground import GroundingVerdict, Verifier
+from eval.metrics import Confusion, confusion
+
+LABELS = ("supported", "unsupported")
+
+
+class ClaimsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    lang: str
+    claim: str
+    passage: str
+    label: str
+    kind: str = ""
+
+
+def load_claims(path: Path) -> list[Claim]:
+    claims = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            claim = Claim(
+                id=str(raw["id"]),
+                lang=str(raw["lang"]),
+                claim=str(raw["claim"]),
+                passage=str(raw["passage"]),
+                label=str(raw["label"]),
+                kind=str(raw.get("kind") or ""),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ClaimsError(f"{path}:{number}: not a valid claim: {error}") from error
+        if claim.label not in LABELS:
+            raise ClaimsError(f"{path}:{number}: label must be one of {LABELS}")
+        claims.append(claim)
+    return claims
+
+
+@dataclass(frozen=True)
+class ClaimsReport:
+    overall: Confusion
+    by_kind: dict[str, Confusion]
+    by_language: dict[str, Confusion]
+    wrong_numbers_accepted: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall.to_dict(),
+            "by_kind": {k: v.to_dict() for k, v in self.by_kind.items()},
+            "by_language": {k: v.to_dict() for k, v in self.by_language.items()},
+            "wrong_numbers_accepted": list(self.wrong_numbers_accepted),
+        }
+
+    def markdown(self) -> str:
+        o = self.overall
+        lines = [
+            "## Verifier on labelled claims",
+            "",
+            f"accuracy **{o.accuracy:.3f}**, balanced accuracy **{o.balanced_accuracy:.3f}**, "
+            f"catching unsupported: precision **{o.unsupported_precision:.3f}**, "
+            f"recall **{o.unsupported_recall:.3f}** (n={o.total})",
+            "",
+            o.matrix(),
+            "",
+            "wrong numbers accepted: "
+            + (", ".join(self.wrong_numbers_accepted) if self.wrong_numbers_accepted else "none"),
+            "",
+            _breakdown("language", self.by_language),
+            "",
+            _breakdown("kind", self.by_kind),
+        ]
+        return "\n".join(lines)
+
+
+def _breakdown(name: str, groups: dict[str, Confusion]) -> str:
+    lines = [
+        f"| {name} | n | accuracy | balanced acc. | unsupp. precision | unsupp. recall |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, table in sorted(groups.items()):
+        lines.append(
+            f"| {key} | {table.total} | {table.accuracy:.3f} | {table.balanced_accuracy:.3f} | "
+            f"{table.unsupported_precision:.3f} | {table.unsupported_recall:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def judge(
+    verifier: Verifier, claims: Iterable[Claim], progress: bool = False
+) -> list[tuple[Claim, GroundingVerdict]]:
+    from tqdm import tqdm
+
+    items = list(claims)
+    return [
+        (claim, verifier.verify(claim.claim, [claim.passage]))
+        for claim in tqdm(items, desc="claims", disable=not progress)
+    ]
+
+
+def report(judged: Sequence[tuple[Claim, GroundingVerdict]]) -> ClaimsReport:
+    def table(rows: Sequence[tuple[Claim, GroundingVerdict]]) -> Confusion:
+        return confusion(
+            [claim.label == "supported" for claim, _ in rows],
+            [verdict.supported for _, verdict in rows],
+        )
+
+    kinds: dict[str, list[tuple[Claim, GroundingVerdict]]] = defaultdict(list)
+    languages: dict[str, list[tuple[Claim, GroundingVerdict]]] = defaultdict(list)
+    for row in judged:
+        kinds[row[0].kind or "-"].append(row)
+        languages[row[0].lang].append(row)
+    wrong = tuple(
+        claim.id
+        for claim, verdict in judged
+        if claim.kind in ("wrong_number", "unit_change") and verdict.supported
+    )
+    return ClaimsReport(
+        overall=table(judged),
+        by_kind={k: table(v) for k, v in kinds.items()},
+        by_language={k: table(v) for k, v in languages.items()},
+        wrong_numbers_accepted=wrong,
+    )
+
+
+def verdict_records(judged: Sequence[tuple[Claim, GroundingVerdict]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": claim.id,
+            "lang": claim.lang,
+            "label": claim.label,
+            "kind": claim.kind,
+            "verdict": "supported" if verdict.supported else "unsupported",
+            "score": round(verdict.score, 4),
+            "reason": verdict.reason,
+        }
+        for claim, verdict in judged
+    ]

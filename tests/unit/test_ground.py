@@ -1,0 +1,202 @@
+"""The offline verifier: numbers, entities, roles and negation in zh-TW, ja and en.
+
+The vetoes are checked with the deterministic ``FakeEmbedder`` (they do not depend on the
+embedding); a verbatim quote is supported whatever the embedder."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fakes import FakeEmbedder
+
+from assistant.ground import (
+    CombinedVerifier,
+    EntityTable,
+    GroundingVerdict,
+    LLMJudge,
+    OfflineVerifier,
+    Quantity,
+    Verifier,
+    judge_prompt,
+    negation_conflict,
+    quantities,
+    unmatched_quantities,
+)
+
+pytestmark = pytest.mark.unit
+
+GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary.json"
+TALENT = "根據日本經濟產業省(METI)預估,至 2030 年,日本 IT 與數位人才缺口將高達 79 萬人。"
+SURVEY = (
+    "雖然 45% 的受訪者表示希望能設立日本分公司(展現長期承諾),但實際上近 40% 的既有合作"
+    "仍停留在『單次交易』或『技術授權』的淺層階段。"
+)
+NEGOTIATION = (
+    "在台灣,三個月是漫長的拖延;但在日本,一份耗時三個月的協商,不是時間成本的浪費,"
+    "而是為了建立長達十年的「信任資產(Trust Assets)」所必須進行的初期投資。"
+)
+PLAN = "最佳的獲利模式,是建立一套「日本規劃(Plan)+ 台灣執行(Build)」的分工體系。"
+
+
+@pytest.fixture(scope="module")
+def verifier() -> OfflineVerifier:
+    return OfflineVerifier(FakeEmbedder(), glossary=GLOSSARY)
+
+
+def values(text: str) -> set[tuple[str, str | None]]:
+    return {(format(q.value.normalize(), "f"), q.unit) for q in quantities(text)}
+
+
+# -- number normalisation --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    ["79 萬人", "79万人", "790,000 people", "790 thousand people", "七十九萬人", "79萬 人"],
+)
+def test_the_same_number_written_six_ways(text: str) -> None:
+    assert Quantity(Decimal(790000), "person") in quantities(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("54%", ("54", "percent")),
+        ("54 percent", ("54", "percent")),
+        ("54パーセント", ("54", "percent")),
+        ("9割", ("90", "percent")),
+        ("三個月", ("3", "month")),
+        ("3か月", ("3", "month")),
+        ("three months", ("3", "month")),
+        ("十年", ("10", "year")),
+        ("過去四十年間", ("40", "year")),
+        ("forty-five", ("45", None)),
+        ("四分之一", ("0.25", "fraction")),
+        ("1980s", ("1980", "decade")),
+        ("80年代", ("1980", "decade")),
+        ("三十七份問卷", ("37", None)),
+    ],
+)
+def test_numbers_with_their_units(text: str, expected: tuple[str, str | None]) -> None:
+    assert expected in values(text)
+
+
+def test_words_that_only_look_like_numbers_are_not_numbers_in_a_claim() -> None:
+    assert quantities("一旦稟議通過,萬一失敗也不會翻盤。") == frozenset()
+    assert quantities("One of the reasons is trust.") == frozenset()
+
+
+def test_a_claim_number_the_passage_lacks_is_reported() -> None:
+    assert [str(q) for q in unmatched_quantities("缺口將高達 97 萬人", [TALENT])] == [
+        "970000 (person)"
+    ]
+    assert unmatched_quantities("By 2030 Japan will lack 790,000 IT workers.", [TALENT]) == []
+
+
+def test_a_percentage_is_not_a_count_and_months_are_not_years() -> None:
+    assert unmatched_quantities("Forty-five of the respondents want a subsidiary.", [SURVEY])
+    assert unmatched_quantities("A negotiation lasting three years.", [NEGOTIATION])
+    assert not unmatched_quantities("A negotiation lasting three months.", [NEGOTIATION])
+
+
+# -- entities ----------------------------------------------------------------------------------
+def test_entities_are_found_in_every_language() -> None:
+    table = EntityTable.with_glossary(GLOSSARY)
+    assert {"taiwan", "japan"} <= table.keys("而這正是台日聯手的歷史契機")
+    assert {"china", "korea"} <= table.keys("面對中、韓等競爭對手")
+    assert "india" not in table.keys("インド太平洋で最も安定した力")
+    assert {"meti", "japan"} <= table.keys("Japan's METI publishes the estimate")
+
+
+# -- the verifier --------------------------------------------------------------------------------
+def test_the_offline_verifier_satisfies_the_protocol(verifier: OfflineVerifier) -> None:
+    checker: Verifier = verifier
+    verdict = checker.verify(TALENT, [TALENT])
+    assert isinstance(verdict, GroundingVerdict)
+    assert verdict.supported
+    assert verdict.to_dict()["supported"] is True
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "根據日本經濟產業省預估,至 2030 年日本 IT 與數位人才缺口將高達 97 萬人。",
+        "経済産業省によれば、2030年までに日本のIT・デジタル人材は7.9万人不足する見込みだ。",
+        "According to METI, Japan's IT talent gap will reach 790,000 by 2035.",
+        "根據日本經產省預估,到 2030 年,日本 IT 與數位人才的缺口比率將達 79%。",
+    ],
+)
+def test_wrong_numbers_are_never_accepted(verifier: OfflineVerifier, claim: str) -> None:
+    verdict = verifier.verify(claim, [TALENT])
+    assert not verdict.supported
+    assert "number" in verdict.reason
+
+
+def test_numbers_about_something_else_are_caught(verifier: OfflineVerifier) -> None:
+    claim = (
+        "Nearly 40% of respondents hoped to open a Japanese subsidiary, while 45% of existing "
+        "collaborations were stuck at one-off deals or licensing."
+    )
+    assert not verifier.verify(claim, [SURVEY]).supported
+
+
+@pytest.mark.parametrize(
+    ("claim", "missing"),
+    [
+        ("國際協力機構(JICA)估計日本 IT 人才缺口將達 79 萬人。", "jica"),
+        ("国際協力機構(JICA)の推計では、日本のIT人材不足は79万人に達する。", "jica"),
+        ("According to South Korea's ministry, the gap will reach 790,000 by 2030.", "korea"),
+    ],
+)
+def test_an_entity_the_passage_does_not_name(
+    verifier: OfflineVerifier, claim: str, missing: str
+) -> None:
+    verdict = verifier.verify(claim, [TALENT])
+    assert not verdict.supported
+    assert missing in verdict.reason.casefold()
+
+
+def test_swapped_roles_are_caught(verifier: OfflineVerifier) -> None:
+    verdict = verifier.verify("最佳的獲利模式,是建立一套「台灣規劃、日本執行」的分工體系。", [PLAN])
+    assert not verdict.supported
+    assert "swapped" in verdict.reason
+
+
+def test_negating_what_the_passage_says(verifier: OfflineVerifier) -> None:
+    claim = "文章認為,在日本花三個月進行協商,本質上就是時間成本的浪費。"
+    assert negation_conflict(claim, NEGOTIATION)
+    assert not verifier.verify(claim, [NEGOTIATION]).supported
+    assert not negation_conflict("在日本,三個月的協商不是時間成本的浪費。", NEGOTIATION)
+
+
+def test_a_verbatim_quote_is_supported_in_each_language(verifier: OfflineVerifier) -> None:
+    for text in (
+        TALENT,
+        "経済産業省の推計によると、2030年までに日本のIT人材の不足は79万人に達する。",
+        "According to METI, Japan's shortage of IT talent will reach 790,000 people by 2030.",
+    ):
+        assert verifier.verify(text, [text]).supported, text
+
+
+# -- the LLM judge, with a scripted chat model ----------------------------------------------------
+def test_the_judge_prompt_renders_claim_and_passages() -> None:
+    messages = judge_prompt().format_messages(passages="[1] 甲", claim="乙")
+    assert "yes or no" in messages[0].content
+    assert "[1] 甲" in messages[1].content and "乙" in messages[1].content
+
+
+def test_the_llm_judge_reads_yes_and_no() -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    judge = LLMJudge(FakeListChatModel(responses=["Yes.", "no"]))
+    assert judge.verify("claim", ["passage"]).supported
+    assert not judge.verify("claim", ["passage"]).supported
+
+
+def test_offline_vetoes_are_final_over_the_llm_judge(verifier: OfflineVerifier) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    combined = CombinedVerifier(verifier, LLMJudge(FakeListChatModel(responses=["yes"] * 3)))
+    wrong = "根據日本經濟產業省預估,至 2030 年日本 IT 與數位人才缺口將高達 97 萬人。"
+    assert not combined.verify(wrong, [TALENT]).supported
+    assert combined.verify("Japan's IT talent gap is large.", [TALENT]).supported
