@@ -5,28 +5,29 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from assistant import answer as extractive
 from assistant import generate, rewrite
-from assistant.ground import OfflineVerifier
+from assistant.ground import make_verifier
 from assistant.lexical import Glossary
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings
 from assistant.types import Answer, Passage
-from ingest.embed import Embedder, make_embedder
+from ingest.embed import CachedEmbedder, Embedder, make_embedder
 from ingest.index import IngestReport, ingest
 from ingest.store import ChromaStore, Store
 from ingest.text import Language, detect_language
 from ingest.tokens import count_tokens
 
 GLOSSARY_FILE = "glossary.json"
+RAW_LIMIT_FACTOR = 4  # white space and control characters may pad a question this much
+HISTORY_TURNS = 6  # earlier exchanges a follow-up is understood within (as the chat passes)
 
 
 class InvalidQuestion(ValueError):
@@ -53,10 +54,16 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def clean_question(text: str, max_chars: int) -> str:
-    """Strip control characters and surrounding space; refuse empty, huge or wordless input."""
+    """Strip control characters and surrounding space; refuse empty, huge or wordless input.
+    Input over ``RAW_LIMIT_FACTOR`` times the limit is refused before it is scanned, so a huge
+    paste costs neither time nor memory."""
     if not isinstance(text, str):
         raise InvalidQuestion("the question must be text")
     language = detect_language(text[:2000])
+    if len(text) > RAW_LIMIT_FACTOR * max_chars:
+        raise InvalidQuestion(
+            MESSAGES["too_long"][language].format(limit=max_chars, length=len(text))
+        )
     cleaned = "".join(
         ch if unicodedata.category(ch)[0] != "C" else " " for ch in text if ch != "\x00"
     )
@@ -70,6 +77,16 @@ def clean_question(text: str, max_chars: int) -> str:
     if not extractive.has_searchable_content(cleaned):
         raise InvalidQuestion(MESSAGES["no_words"][language])
     return cleaned
+
+
+def bounded_history(
+    history: Sequence[tuple[str, str]] | None, max_chars: int
+) -> list[tuple[str, str]] | None:
+    """The last ``HISTORY_TURNS`` exchanges, each earlier question cut to the question limit:
+    a follow-up is rewritten from them, so they must not carry a query past ``clean_question``."""
+    if not history:
+        return None
+    return [(str(asked)[:max_chars], answered) for asked, answered in history][-HISTORY_TURNS:]
 
 
 class Assistant:
@@ -96,13 +113,22 @@ class Assistant:
             self.settings.data_dir,
             self.settings.chroma_url,
         )
-        self.glossary = Glossary.load(self.settings.corpus_dir / GLOSSARY_FILE)
+        self._sentences = CachedEmbedder(self.embedder)
+        # Off by default: expanding queries across languages with the glossary measured no
+        # gain on the dev questions once the editions exist (scripts/compare_editions.py).
+        self.glossary = (
+            Glossary.load(self.settings.corpus_dir / GLOSSARY_FILE)
+            if self.settings.glossary_expansion
+            else None
+        )
         self._lock = threading.Lock()
         self.index = SearchIndex(self.store.chunks(), self.glossary)
         # Generated answers when an endpoint is configured (assistant/generate.py), and
         # follow-up questions made standalone (assistant/rewrite.py)
         self.generator: generate.AnswerGenerator | None = (
-            generate.AnswerGenerator.from_settings(self.settings, OfflineVerifier(self.embedder))
+            generate.AnswerGenerator.from_settings(
+                self.settings, make_verifier(self.settings, self.embedder)
+            )
             if self.settings.llm_configured
             else None
         )
@@ -151,7 +177,7 @@ class Assistant:
 
     def _search(self, question: str, vector: np.ndarray, language: str, k: int) -> list[Passage]:
         if k < 1:
-            raise ValueError("k must be at least 1")
+            raise InvalidQuestion("k must be at least 1")  # a ValueError: exit 2 in the CLI
         return hybrid_search(question, vector, self.store, self.index, language, k)
 
     def ask(
@@ -174,17 +200,15 @@ class Assistant:
         Generated answers stream the model's tokens (cleaned of links, images and bad markers);
         the final ``Answer`` is what counts: it flags unsupported sentences, and may be a
         refusal or, when the endpoint fails, the extractive answer with a ``notice``."""
+        history = bounded_history(history, self.settings.max_question_chars)
         if self.generator is not None:
             yield from self._generate(question, k, history)
             return
         answer = self._answer(question, k, history)
-        for line in answer.answer.splitlines(keepends=True):
-            yield line
+        yield from answer.answer.splitlines(keepends=True)
         yield answer
 
-    def _answer(
-        self, question: str, k: int, history: Sequence[tuple[str, str]] | None
-    ) -> Answer:
+    def _answer(self, question: str, k: int, history: Sequence[tuple[str, str]] | None) -> Answer:
         if self.generator is not None:
             final = [piece for piece in self._generate(question, k, history)][-1]
             assert isinstance(final, Answer)
@@ -219,9 +243,9 @@ class Assistant:
             with _timed(timings, "retrieve"):
                 passages = self._search(question, vector, language, k)
 
-            def fallback() -> Answer:
+            def fallback(safe: Sequence[Passage]) -> Answer:
                 with _timed(timings, "compose"):
-                    return self._extractive(question, language, vector, passages, timings)
+                    return self._extractive(question, language, vector, safe, timings)
 
             for piece in generate.answer_stream(
                 self.generator, question, language, passages, timings, fallback
@@ -241,10 +265,12 @@ class Assistant:
         # Step 1: candidate sentences of the retrieved passages
         candidates = extractive.candidate_sentences(passages)
         # Step 2: score them against the question
-        sentence_vectors = self.embedder.embed([text for _, _, text in candidates], kind="passage")
+        sentence_vectors = self._sentences.embed(
+            [text for _, _, text in candidates], kind="passage"
+        )
         scored = extractive.score_sentences(question, candidates, vector, sentence_vectors)
         # Step 3: refuse on weak evidence, else quote and cite
-        evidence = extractive.evidence_score(scored, self.index.lexical.coverage(question))
+        evidence = extractive.evidence_score(scored, passages, language)
         threshold = extractive.REFUSAL_THRESHOLD + self.settings.min_evidence
         if not scored or evidence < threshold:
             return extractive.refusal(question, language, evidence, timings)

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     min_evidence: float = Field(
         0.0, description="Shift added to the calibrated refusal threshold (negative answers more)."
     )
+    glossary_expansion: bool = Field(
+        False,
+        description="Expand queries with corpus/glossary.json (no gain measured on dev).",
+    )
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
     llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint (never shown).")

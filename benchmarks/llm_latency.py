@@ -155,7 +155,8 @@ def quantiles(values: list[float]) -> dict[str, float]:
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
-    checks = [check for record in records for check in record["answer"]["sentences"]]
+    generated = [record for record in records if record["answer"]["mode"] == "generative"]
+    checks = [check for record in generated for check in record["answer"]["sentences"]]
     flagged = [check for check in checks if not check["supported"]]
     uncited = [check for check in flagged if not check["citations"]]
     model_first = [
@@ -205,6 +206,8 @@ def content_check(assistant: Any, records: list[dict[str, Any]], k: int) -> dict
     checked = supported = 0
     shown: list[dict[str, Any]] = []
     for record in records:
+        if record["answer"]["mode"] != "generative":
+            continue
         uncited = [c for c in record["answer"]["sentences"] if not c["citations"]]
         if not uncited:
             continue

@@ -49,7 +49,11 @@ def main() -> None:
             ("+ editions + glossary", True, True),
         ):
             corpus = corpus_variant(root, editions, glossary)
-            settings = Settings(corpus_dir=corpus, data_dir=root / f"data-{corpus.name}")
+            settings = Settings(
+                corpus_dir=corpus,
+                data_dir=root / f"data-{corpus.name}",
+                glossary_expansion=glossary,
+            )
             assistant = Assistant(settings)
             assistant.ingest()
             rows: dict[str, list[tuple[float, float, float]]] = {lang: [] for lang in LANGS}

@@ -1,0 +1,151 @@
+"""Follow-up questions become standalone queries before retrieval.
+
+"稟議制是什麼?" then "那需要多久?": the second question cannot be searched on its own.
+
+- With a language model: the rewrite prompt (``prompts/rewrite.md``) through the chat model,
+  under the same deadline as answers; the reply is used only when it looks like one question
+  in the language of the follow-up, else the fallback below is.
+- Without one: a follow-up that leans on the conversation — it opens with "and", "それで", "那";
+  refers back with "it", "それ", "它"; or is too short to name a topic — is joined to the
+  (already standalone) question before it. Any other question stands as asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.output_parsers import StrOutputParser
+
+from assistant.generate import (
+    LANGUAGE_LABELS,
+    GenerationFailed,
+    chat_model,
+    cut_at_special,
+    load_prompt,
+    stream_with_deadline,
+)
+from assistant.settings import Settings
+from assistant.types import Answer
+from ingest.text import detect_language, lexical_tokens
+
+log = logging.getLogger(__name__)
+
+History = Sequence[tuple[str, str]]
+MAX_REWRITE_TOKENS = 48
+HISTORY_TURNS = 3
+ANSWER_EXCERPT = 300
+
+_LEADS = re.compile(
+    r"^\s*(?:(?:and|also|but|so|then|plus|what about|how about|what else)\b"
+    r"|(?:それで|それから|それでは|では|じゃあ|で、|また|あと|ほかに|他に|その)"
+    r"|(?:那麼|那么|那|還有|还有|另外|然後|然后|而且|此外))",
+    re.IGNORECASE,
+)
+_REFERS_BACK = re.compile(
+    r"\b(?:it|its|it's|they|them|their|this|these|those)\b"
+    r"|それ|その|これ|この|あれ|そこ"
+    r"|它|這個|这个|那個|那个|這些|这些|那些|該制度|该制度",
+    re.IGNORECASE,
+)
+MIN_TOPIC_TOKENS = 4
+
+
+def leans_on_history(question: str, names_topic: Callable[[str], bool] | None = None) -> bool:
+    """Whether ``question`` needs the conversation to be understood."""
+    if _LEADS.search(question) or _REFERS_BACK.search(question):
+        return True
+    if names_topic is not None and names_topic(question):
+        return False
+    return len(lexical_tokens(question)) < MIN_TOPIC_TOKENS
+
+
+def fallback_rewrite(
+    question: str, history: History, names_topic: Callable[[str], bool] | None = None
+) -> str:
+    """The deterministic rewrite: each follow-up of the conversation is joined to the
+    standalone question before it."""
+    standalone: str | None = None
+    for asked in [*(turn[0] for turn in history), question]:
+        asked = asked.strip()
+        if standalone and leans_on_history(asked, names_topic):
+            standalone = f"{standalone} {_LEADS.sub('', asked).strip()}"
+        else:
+            standalone = asked
+    return standalone or question
+
+
+class Rewriter:
+    """Rewrites follow-ups with ``model`` when given one, else deterministically."""
+
+    def __init__(
+        self,
+        model: BaseChatModel | None = None,
+        timeout: float = 30.0,
+        names_topic: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.chain = load_prompt("rewrite.md") | model | StrOutputParser() if model else None
+        self.timeout = timeout
+        self.names_topic = names_topic
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, names_topic: Callable[[str], bool] | None = None
+    ) -> Rewriter:
+        model = chat_model(settings, MAX_REWRITE_TOKENS) if settings.llm_configured else None
+        return cls(model, settings.llm_timeout, names_topic)
+
+    def rewrite(self, question: str, history: History | None) -> str:
+        if not history:
+            return question
+        fallback = fallback_rewrite(question, history, self.names_topic)
+        if self.chain is None or not leans_on_history(question, self.names_topic):
+            return fallback
+        language = detect_language(question)
+        inputs = {
+            "question": question,
+            "language_name": LANGUAGE_LABELS[language],
+            "history": _format_history(history),
+        }
+        chain = self.chain
+        try:
+            reply = "".join(stream_with_deadline(lambda: chain.stream(inputs), self.timeout))
+        except GenerationFailed as error:
+            log.warning("rewriting with the model failed (%s); using the fallback", error)
+            return fallback
+        return _accept(reply, question) or fallback
+
+
+def _format_history(history: History) -> str:
+    lines = []
+    for asked, answered in list(history)[-HISTORY_TURNS:]:
+        excerpt = " ".join(answered.split())[:ANSWER_EXCERPT]
+        lines.append(f"Q: {' '.join(asked.split())}\nA: {excerpt}")
+    return "\n".join(lines)
+
+
+def _accept(reply: str, question: str) -> str | None:
+    """The model's rewrite when it is one plausible question in the follow-up's language
+    that still asks what the follow-up asked (keeps most of its words)."""
+    text, _ = cut_at_special(reply)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return None
+    candidate = re.sub(r"^(?:standalone question|question|q)\s*[::]\s*", "", lines[0], flags=re.I)
+    candidate = candidate.strip().strip("\"'「」“”")
+    if not lexical_tokens(candidate) or len(candidate) > 3 * len(question) + 200:
+        return None
+    if detect_language(candidate) != detect_language(question):
+        return None
+    asked = set(lexical_tokens(question))
+    if asked and len(asked & set(lexical_tokens(candidate))) < 0.5 * len(asked):
+        return None
+    return candidate
+
+
+def with_question(answer: Answer, question: str, query: str, history: History | None) -> Answer:
+    """``answer`` (found for ``query``) as the answer to what the user asked."""
+    return replace(answer, question=question, standalone_question=query if history else None)
