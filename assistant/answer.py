@@ -125,7 +125,9 @@ def select(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     ranked = sorted(sentences, key=lambda s: (-s.score, s.passage, s.position))
     best = ranked[0].score
     chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= best - SENTENCE_MARGIN]
-    return sorted(chosen, key=lambda s: (s.passage, s.position))
+    # The best sentence leads; sentences of one passage keep their order after it.
+    lead = {s.passage: i for i, s in reversed(list(enumerate(chosen)))}
+    return sorted(chosen, key=lambda s: (lead[s.passage], s.position))
 
 
 def refusal(
@@ -164,9 +166,9 @@ def compose(
     intro = FRAMES[language]["intro"]
     if cited_languages and language not in cited_languages:
         names = "、".join(LANGUAGE_NAMES[language][lang] for lang in sorted(cited_languages))
-        intro += FRAMES[language]["quoted_in"].format(lang=names)
-    separator = "" if language in ("zh-TW", "ja") else " "
-    body = separator.join(pieces) if language != "en" else " ".join(pieces)
+        gap = " " if language == "en" else ""
+        intro += gap + FRAMES[language]["quoted_in"].format(lang=names)
+    body = (" " if language == "en" else "").join(pieces)
     citations = tuple(
         Citation(
             n=n,

@@ -1,0 +1,122 @@
+"""Extractive composition: which sentences are quoted, in what order, cited how, framed how."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import answer as extractive
+from assistant.answer import ScoredSentence
+from assistant.types import Location, Passage
+
+pytestmark = pytest.mark.unit
+
+
+def passage(n: int, text: str, lang: str = "zh-TW", translation_of: str | None = None) -> Passage:
+    return Passage(
+        chunk_id=f"chunk-{n}",
+        doc_id="essay" if translation_of is None else f"essay.{lang}",
+        title="台日深科技合作",
+        lang=lang,
+        text=text,
+        original_text=f"original of {n}" if translation_of else text,
+        location=Location("文化解碼", n, 0, len(text)),
+        score=1.0 / n,
+        translation_of=translation_of,
+    )
+
+
+def scored(p: int, position: int, text: str, score: float) -> ScoredSentence:
+    return ScoredSentence(p, position, text, score, score)
+
+
+def test_candidates_are_the_sentences_of_the_passages_without_headings() -> None:
+    passages = [
+        passage(1, "稟議制是日本特有的決策機制。它由下而上。"),
+        passage(2, "物理障礙:量體的不對稱"),
+    ]
+    found = extractive.candidate_sentences(passages)
+    assert [(p, s, text) for p, s, text in found] == [
+        (0, 0, "稟議制是日本特有的決策機制。"),
+        (0, 1, "它由下而上。"),
+    ]
+
+
+def test_the_best_sentence_leads_and_a_passage_keeps_its_order() -> None:
+    sentences = [
+        scored(0, 0, "A1", 0.80),
+        scored(0, 1, "A2", 0.90),
+        scored(1, 0, "B1", 0.91),
+        scored(2, 0, "C1", 0.70),  # under the margin
+    ]
+    chosen = extractive.select(sentences)
+    assert [s.text for s in chosen] == ["B1", "A2"]
+
+
+def test_at_most_three_sentences_are_quoted() -> None:
+    sentences = [scored(i, 0, f"S{i}", 0.9) for i in range(6)]
+    assert len(extractive.select(sentences)) == extractive.MAX_SENTENCES
+
+
+def test_compose_cites_each_quote_with_the_number_of_its_passage() -> None:
+    passages = [passage(1, "甲句。乙句。"), passage(2, "丙句。")]
+    chosen = [scored(1, 0, "丙句。", 0.95), scored(0, 1, "乙句。", 0.94)]
+    answer = extractive.compose("問題?", "zh-TW", passages, chosen, 0.95, {})
+    assert answer.answer == "根據語料:\n丙句。[1]乙句。[2]"
+    assert [(c.n, c.chunk_id, c.quotes) for c in answer.citations] == [
+        (1, "chunk-2", ("丙句。",)),
+        (2, "chunk-1", ("乙句。",)),
+    ]
+    assert not answer.refused and answer.grounding == "supported"
+    assert all(check.supported for check in answer.sentences)
+
+
+def test_a_quote_in_another_language_is_said_to_be_one() -> None:
+    passages = [passage(1, "稟議制是日本特有的決策機制。")]
+    chosen = [scored(0, 0, "稟議制是日本特有的決策機制。", 0.9)]
+    english = extractive.compose("What is ringi?", "en", passages, chosen, 0.9, {})
+    assert english.answer.startswith("According to the corpus: (quoted from the Chinese original)")
+    japanese = extractive.compose("稟議制とは?", "ja", passages, chosen, 0.9, {})
+    assert "中国語" in japanese.answer.splitlines()[0]
+
+
+def test_a_translated_citation_carries_its_original() -> None:
+    passages = [passage(1, "Ringi is a bottom-up mechanism.", "en", translation_of="essay")]
+    chosen = [scored(0, 0, "Ringi is a bottom-up mechanism.", 0.9)]
+    answer = extractive.compose("What is ringi?", "en", passages, chosen, 0.9, {})
+    (citation,) = answer.citations
+    assert citation.translation_of == "essay"
+    assert citation.original_text == "original of 1"
+    assert answer.answer == "According to the corpus:\nRingi is a bottom-up mechanism.[1]"
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [("zh-TW", "語料中找不到"), ("ja", "見つかりませんでした"), ("en", "does not contain")],
+)
+def test_a_refusal_speaks_the_questions_language(language: str, phrase: str) -> None:
+    answer = extractive.refusal("?", language, 0.5, {})  # type: ignore[arg-type]
+    assert answer.refused and answer.grounding == "refused" and not answer.citations
+    assert phrase in answer.answer
+
+
+def test_cross_lingual_evidence_is_lifted_to_the_same_language_scale() -> None:
+    passages = [passage(1, "稟議制。"), passage(2, "Ringi.", "en")]
+    chinese = [scored(0, 0, "稟議制。", 0.80)]
+    english = [scored(1, 0, "Ringi.", 0.80)]
+    assert extractive.evidence_score(chinese, passages, "en") == pytest.approx(
+        0.80 + extractive.CROSS_LINGUAL_BONUS
+    )
+    assert extractive.evidence_score(english, passages, "en") == pytest.approx(0.80)
+    assert extractive.evidence_score([], passages, "en") == 0.0
+
+
+def test_sentence_scores_add_lexical_overlap_to_similarity() -> None:
+    candidates = [(0, 0, "稟議制是決策機制。"), (0, 1, "天氣很好。")]
+    question_vector = np.array([1.0, 0.0], dtype=np.float32)
+    sentence_vectors = np.array([[0.5, 0.5], [0.5, 0.5]], dtype=np.float32)
+    first, second = extractive.score_sentences(
+        "稟議制是什麼", candidates, question_vector, sentence_vectors
+    )
+    assert first.similarity == second.similarity == pytest.approx(0.5)
+    assert first.score > second.score
