@@ -215,17 +215,31 @@ class Assistant:
             return final
         timings: dict[str, float] = {}
         with _timed(timings, "total"):
-            asked = question = clean_question(question, self.settings.max_question_chars)
-            language: Language = detect_language(question)
-            with _timed(timings, "rewrite"):
-                question = self.rewriter.rewrite(question, history)
-            with _timed(timings, "embed"):
-                vector = self.embedder.embed([question], kind="query")[0]
-            with _timed(timings, "retrieve"):
-                passages = self._search(question, vector, language, k)
+            asked, question, language, vector, passages = self._prepare(
+                question, k, history, timings
+            )
             with _timed(timings, "compose"):
                 result = self._extractive(question, language, vector, passages, timings)
         return rewrite.with_question(result, asked, question, history)
+
+    def _prepare(
+        self,
+        question: str,
+        k: int,
+        history: Sequence[tuple[str, str]] | None,
+        timings: dict[str, float],
+    ) -> tuple[str, str, Language, np.ndarray, list[Passage]]:
+        """The steps every answer shares: check the question, make a follow-up standalone,
+        embed it, retrieve. Returns (asked, standalone, language, vector, passages)."""
+        asked = question = clean_question(question, self.settings.max_question_chars)
+        language: Language = detect_language(question)
+        with _timed(timings, "rewrite"):
+            question = self.rewriter.rewrite(question, history)
+        with _timed(timings, "embed"):
+            vector = self.embedder.embed([question], kind="query")[0]
+        with _timed(timings, "retrieve"):
+            passages = self._search(question, vector, language, k)
+        return asked, question, language, vector, passages
 
     def _generate(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
@@ -234,14 +248,9 @@ class Assistant:
         assert self.generator is not None
         timings: dict[str, float] = {}
         with _timed(timings, "total"):
-            asked = question = clean_question(question, self.settings.max_question_chars)
-            language: Language = detect_language(question)
-            with _timed(timings, "rewrite"):
-                question = self.rewriter.rewrite(question, history)
-            with _timed(timings, "embed"):
-                vector = self.embedder.embed([question], kind="query")[0]
-            with _timed(timings, "retrieve"):
-                passages = self._search(question, vector, language, k)
+            asked, question, language, vector, passages = self._prepare(
+                question, k, history, timings
+            )
 
             def fallback(safe: Sequence[Passage]) -> Answer:
                 with _timed(timings, "compose"):
