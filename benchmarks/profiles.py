@@ -36,27 +36,6 @@ def cold_ask(bench: Bench, report: Report, question: str) -> None:
     )
     if done.returncode == 0:
         report.profiles["cold `kakehashi ask` (pyinstrument)"] = str(path)
-    path = bench.results / "profile-cold-ask-passive.txt"
-    done = run_measured(
-        [
-            sys.executable,
-            "-m",
-            "pyinstrument",
-            "-r",
-            "text",
-            "-o",
-            str(path),
-            "-p",
-            "processor_options.filter_threshold=0.02",
-            "-m",
-            "assistant.cli",
-            "ask",
-            question,
-        ],
-        {**bench.env(), "OMP_WAIT_POLICY": "PASSIVE"},
-    )
-    if done.returncode == 0:
-        report.profiles["cold `kakehashi ask`, OMP_WAIT_POLICY=PASSIVE (pyinstrument)"] = str(path)
     imports = run_measured(
         [sys.executable, "-X", "importtime", "-m", "assistant.cli", "ask", question], bench.env()
     )

@@ -27,7 +27,7 @@ from benchmarks.procs import chroma_server
 from benchmarks.report import Report, Row, Target
 from benchmarks.stats import Summary, interleaved, timed
 from ingest.chunk import Chunk
-from ingest.store import ChromaStore, Hit, chroma_client
+from ingest.store import ChromaStore, chroma_client
 from ingest.text import detect_language
 
 HYBRID_P95_TARGET_MS = 50.0
@@ -42,29 +42,6 @@ def _backends(scratch: Path) -> Iterator[list[tuple[str, Any]]]:
         yield [
             ("embedded", chroma_client(scratch / "embedded", None)),
             ("server", chroma_client(None, url)),
-        ]
-
-
-class CountFreeStore(ChromaStore):
-    """What-if of a proposed fix: ``ChromaStore.search`` without the ``count()`` it makes
-    before every query (O(n) in Chroma: half the query time at 100k chunks). Chroma 1.5
-    already returns fewer rows when ``n_results`` exceeds the collection, and none when empty."""
-
-    def search(self, vector: Any, k: int) -> list[Hit]:
-        result = self._collection.query(
-            query_embeddings=np.atleast_2d(np.asarray(vector, dtype=np.float32)),
-            n_results=k,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            Hit(Chunk.from_record(i, d or "", m), 1.0 - float(distance))
-            for i, d, m, distance in zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
         ]
 
 
@@ -94,7 +71,6 @@ def run(bench: Bench, report: Report) -> None:
     cache = bench.work / f"scale-{VERSION}"
     cache.mkdir(parents=True, exist_ok=True)
     hybrid_p95: dict[str, float] = {}
-    what_if_p95: dict[str, float] = {}
     with _backends(cache) as backends:
         for size in sizes:
             chunks = corpus[:size]
@@ -125,17 +101,10 @@ def run(bench: Bench, report: Report) -> None:
                 def dense(question: str, s: ChromaStore = store) -> object:
                     return s.search(embedder.embed([question], kind="query")[0], 5)
 
-                fixed = CountFreeStore(client, name, embedder, backend)
-
-                def what_if(question: str, s: ChromaStore = fixed, i: Any = index) -> object:
-                    vector = embedder.embed([question], kind="query")[0]
-                    return hybrid_search(question, vector, s, i, detect_language(question), 5)
-
                 budget = bench.plan.baseline_budget_s
                 rows = [
                     ("hybrid retrieval", ours, retriever.invoke),
                     ("dense retrieval", dense, lambda q, c=lc_store: c.similarity_search(q, k=5)),
-                    ("what-if: hybrid, search() without count()", what_if, retriever.invoke),
                 ]
                 for kind, fast, slow in rows:
                     a, b = interleaved(fast, slow, questions, budget_s=budget)
@@ -151,8 +120,6 @@ def run(bench: Bench, report: Report) -> None:
                     )
                     if kind == "hybrid retrieval":
                         hybrid_p95[f"{size}/{backend}"] = mine.p95
-                    elif kind.startswith("what-if"):
-                        what_if_p95[f"{size}/{backend}"] = mine.p95
                 report.extra[f"scale_write_chunks_per_s_{size}_{backend}"] = rate
                 if size == max(sizes) and backend == "embedded":
                     load_s, _ = timed(store.chunks)
@@ -168,7 +135,7 @@ def run(bench: Bench, report: Report) -> None:
                         )
                     )
                     _profile_hybrid(bench, report, ours, questions, size)
-    _target(report, hybrid_p95, what_if_p95, sizes)
+    _target(report, hybrid_p95, sizes)
 
 
 def _bm25(texts: Sequence[str]) -> Any:
@@ -202,7 +169,6 @@ def _profile_hybrid(
 def _target(
     report: Report,
     hybrid_p95: dict[str, float],
-    what_if_p95: dict[str, float],
     sizes: Sequence[int],
 ) -> None:
     prefix = f"{TARGET_SIZE}/"
@@ -218,13 +184,6 @@ def _target(
         )
         return
     value = ", ".join(f"{key.split('/')[1]} {ms:.1f} ms" for key, ms in measured.items())
-    fixed = {key: value for key, value in what_if_p95.items() if key.startswith(prefix)}
-    if fixed:
-        value += (
-            " (without the per-query count(): "
-            + ", ".join(f"{key.split('/')[1]} {ms:.1f} ms" for key, ms in fixed.items())
-            + ")"
-        )
     report.targets.append(
         Target(
             "hybrid p95 at 100k chunks",

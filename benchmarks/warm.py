@@ -5,15 +5,12 @@ the process CPU time of ``ask`` is kept beside it because this machine is shared
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from benchmarks import naive
 from benchmarks.context import Bench
-from benchmarks.probe import parse
-from benchmarks.procs import run_measured
 from benchmarks.report import Report, Row
 from benchmarks.stats import Summary
 
@@ -105,30 +102,3 @@ def run(bench: Bench, report: Report) -> None:
         ),
         Row("warm", "extractive ask, process CPU time", "ms", ask.ours_cpu, ask.theirs_cpu),
     ]
-    # What-if of a proposed fix (environment only): the same asks in a fresh process whose
-    # OpenMP threads sleep instead of spinning
-    done = run_measured(
-        [sys.executable, "-m", "benchmarks.probe", "warm-ask", *asked],
-        {**bench.env(), "OMP_WAIT_POLICY": "PASSIVE"},
-    )
-    if done.returncode == 0:
-        what_if = parse(done.stdout)
-        report.rows += [
-            Row(
-                "warm",
-                "what-if: extractive ask with OMP_WAIT_POLICY=PASSIVE",
-                "ms",
-                Summary.of(what_if["wall_ms"]),  # type: ignore[arg-type]
-                ask.theirs,
-                note="separate process, same questions; LangChain column from the run above",
-            ),
-            Row(
-                "warm",
-                "what-if: ask CPU time with OMP_WAIT_POLICY=PASSIVE",
-                "ms",
-                Summary.of(what_if["cpu_ms"]),  # type: ignore[arg-type]
-                ask.theirs_cpu,
-            ),
-        ]
-    else:
-        report.notes.append(f"warm what-if failed: {done.stderr.strip()[-300:]}")
