@@ -12,26 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.baseline import split_corpus
 from ingest.embed import Embedder
 
 COLLECTION = "naive"
-
-
-def split_corpus(corpus: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """Load the corpus with Kakehashi's loader and split it with LangChain's defaults."""
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from ingest.load import load_corpus
-
-    documents, _ = load_corpus(corpus)
-    splitter = RecursiveCharacterTextSplitter()
-    texts: list[str] = []
-    metadatas: list[dict[str, str]] = []
-    for document in documents:
-        for piece in splitter.split_text(document.text):
-            texts.append(piece)
-            metadatas.append({"doc_id": document.doc_id, "lang": document.lang})
-    return texts, metadatas
+__all__ = ["COLLECTION", "build", "chroma", "split_corpus"]
 
 
 def chroma(

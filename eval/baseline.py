@@ -24,23 +24,32 @@ class BaselinePassage:
     lang: str
 
 
+def split_corpus(
+    corpus: Path, originals_only: bool = False
+) -> tuple[list[str], list[dict[str, str]]]:
+    """Load the corpus with Kakehashi's loader and split it with LangChain's defaults."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    documents, _ = load_corpus(corpus)
+    if originals_only:
+        documents = [d for d in documents if not d.translation_of]
+    splitter = RecursiveCharacterTextSplitter()
+    texts: list[str] = []
+    metadatas: list[dict[str, str]] = []
+    for document in documents:
+        for piece in splitter.split_text(document.text):
+            texts.append(piece)
+            metadatas.append({"doc_id": document.doc_id, "lang": document.lang})
+    return texts, metadatas
+
+
 class NaiveRAG:
     def __init__(self, corpus: Path, embedder: Embedder, originals_only: bool = False) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        documents, _ = load_corpus(corpus)
-        if originals_only:
-            documents = [d for d in documents if not d.translation_of]
-        splitter = RecursiveCharacterTextSplitter()
-        texts: list[str] = []
-        metadatas: list[dict[str, str]] = []
-        for document in documents:
-            for piece in splitter.split_text(document.text):
-                texts.append(piece)
-                metadatas.append({"doc_id": document.doc_id, "lang": document.lang})
+        texts, metadatas = split_corpus(corpus, originals_only)
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
         self.store = Chroma(
             collection_name=f"naive-{uuid.uuid4().hex[:8]}",
