@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant import answer as extractive
 from assistant import generate, rewrite
-from assistant.ground import make_verifier
+from assistant.grounding import make_verifier
 from assistant.lexical import Glossary
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings

@@ -243,7 +243,7 @@ def evaluate(
     kakehashi eval --claims eval/claims.jsonl --out runs/claims.jsonl
     kakehashi eval --questions ... --out ... --fail-under hit@5=0.9 --fail-under ja.mrr=0.7
     """
-    from assistant.ground import make_verifier
+    from assistant.grounding import make_verifier
     from assistant.settings import Settings
     from eval.claims import ClaimsError, judge, load_claims, verdict_records
     from eval.claims import report as claims_report

@@ -35,7 +35,7 @@ from langchain_core.runnables import Runnable
 from pydantic import SecretStr
 
 from assistant.answer import FRAMES, has_searchable_content
-from assistant.ground import Verifier
+from assistant.grounding import Verifier
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Passage, SentenceCheck
 from ingest.text import Language, split_sentences

@@ -200,7 +200,7 @@ def examples(records: list[dict[str, Any]], limit: int = 6) -> list[dict[str, An
 
 def content_check(assistant: Any, records: list[dict[str, Any]], k: int) -> dict[str, Any]:
     """Uncited sentences checked against all passages retrieved for their question."""
-    from assistant.ground import OfflineVerifier
+    from assistant.grounding import OfflineVerifier
 
     verifier = OfflineVerifier(assistant.embedder)
     checked = supported = 0
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     from assistant import Assistant, Settings
     from assistant.generate import AnswerGenerator, chat_model
-    from assistant.ground import OfflineVerifier
+    from assistant.grounding import OfflineVerifier
 
     if args.rescore:
         payload = json.loads(args.rescore.read_text(encoding="utf-8"))

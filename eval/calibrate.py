@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.ground import OfflineVerifier, Signals, Thresholds, combined_score, vetoed
+from assistant.grounding import OfflineVerifier, Signals, Thresholds, combined_score, vetoed
 from eval.claims import Claim, load_claims
 from eval.metrics import confusion
 

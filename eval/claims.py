@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.ground import GroundingVerdict, Verifier
+from assistant.grounding import GroundingVerdict, Verifier
 from eval.metrics import Confusion, confusion
 
 LABELS = ("supported", "unsupported")

@@ -31,7 +31,7 @@ from assistant.generate import (
     prompt_inputs,
     quote,
 )
-from assistant.ground import OfflineVerifier
+from assistant.grounding import OfflineVerifier
 from assistant.types import Answer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]

@@ -37,7 +37,7 @@ from assistant.generate import (
     quote,
     sentences_with_citations,
 )
-from assistant.ground import GroundingVerdict
+from assistant.grounding import GroundingVerdict
 from assistant.rewrite import Rewriter, fallback_rewrite, leans_on_history
 from assistant.settings import Settings
 from assistant.types import Answer, Location, Passage, SentenceCheck

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeEmbedder
 
-from assistant.ground import (
+from assistant.grounding import (
     CombinedVerifier,
     EntityTable,
     GroundingVerdict,

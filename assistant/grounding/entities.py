@@ -1,0 +1,346 @@
+"""Steps 2 and 3 of the grounding verifier: named entities and their roles agree.
+
+A country, organisation or glossary term the claim names (in any of zh-TW, ja, en) must be
+named by the passages too. When the claim names two countries, swapping them must not fit the
+passages' characters better ("台灣規劃、日本執行" against "日本規劃、台灣執行"), and what a CJK
+claim says of one country (the subject of its clause) must not be what the passages say of the
+other ("台湾は資金とブランドを持つ" against "日本擁有資金與品牌").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams, _fold_han
+from ingest.text import fold_script, split_sentences
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named thing and its names in zh-TW, ja and en. ``forms`` are the names used when a
+    claim's two entities are swapped, by role: ``han`` (zh-TW), ``kana`` (ja), ``en``,
+    ``en_adj``."""
+
+    key: str
+    aliases: tuple[str, ...]
+    forms: dict[str, str] = field(default_factory=dict)
+    swappable: bool = False
+
+
+def _country(key: str, zh: str, ja: str, en: str, adj: str, *aliases: str) -> Entity:
+    forms = {"zh-TW": zh, "ja": ja, "en": en, "en_adj": adj}
+    return Entity(key, (zh, ja, en, adj, *aliases), forms, swappable=True)
+
+
+def _org(key: str, *aliases: str) -> Entity:
+    return Entity(key, aliases)
+
+
+def _group(entity: Entity) -> str:
+    if entity.key.startswith("glossary:"):
+        return "glossary"
+    return "country" if entity.swappable else "other"
+
+
+def _entity_label(key: str) -> str:
+    return key.split(":", 2)[-1]
+
+
+# General knowledge: countries, regions and organisations the Taiwan–Japan ecosystem talks
+# about, with their usual names and abbreviations in the three languages.
+ENTITIES: tuple[Entity, ...] = (
+    _country("taiwan", "台灣", "台湾", "Taiwan", "Taiwanese", "臺灣", "台商", "台資", "台企",
+             "台方", "台系", "Formosa", "中華民國", "ROC"),
+    _country("japan", "日本", "日本", "Japan", "Japanese", "日方", "日商", "日資", "日系",
+             "日企", "日本国", "ニッポン", "にっぽん"),
+    _country("china", "中國", "中国", "China", "Chinese", "中方", "中資", "中国大陸", "中國大陸",
+             "PRC", "非中", "脱中国", "脫中", "Non-China", "一帶一路"),
+    _country("korea", "韓國", "韓国", "Korea", "Korean", "南韓", "韓方", "South Korea"),
+    _country("usa", "美國", "アメリカ", "United States", "American", "米国", "美方", "U.S.",
+             "USA", "US", "America"),
+    _country("india", "印度", "インド", "India", "Indian"),
+    _country("indonesia", "印尼", "インドネシア", "Indonesia", "Indonesian", "印度尼西亞"),
+    _country("philippines", "菲律賓", "フィリピン", "Philippines", "Philippine", "Filipino"),
+    _country("vietnam", "越南", "ベトナム", "Vietnam", "Vietnamese", "Viet Nam"),
+    _country("thailand", "泰國", "タイ王国", "Thailand", "Thai"),
+    _country("malaysia", "馬來西亞", "マレーシア", "Malaysia", "Malaysian"),
+    _country("singapore", "新加坡", "シンガポール", "Singapore", "Singaporean"),
+    _country("germany", "德國", "ドイツ", "Germany", "German"),
+    _country("uk", "英國", "イギリス", "United Kingdom", "British", "英国", "Britain", "UK"),
+    _country("france", "法國", "フランス", "France", "French"),
+    _country("russia", "俄羅斯", "ロシア", "Russia", "Russian"),
+    _country("australia", "澳洲", "オーストラリア", "Australia", "Australian", "豪州"),
+    _country("israel", "以色列", "イスラエル", "Israel", "Israeli"),
+    _org("southeast_asia", "東南亞", "東南アジア", "Southeast Asia", "South-East Asia",
+         "Southeast Asian"),
+    _org("asean", "ASEAN", "東協", "東盟"),
+    _org("middle_east", "中東", "Middle East", "Middle Eastern"),
+    _org("europe", "歐洲", "欧州", "ヨーロッパ", "Europe", "European", "EU", "歐盟", "欧州連合"),
+    _org("africa", "非洲", "アフリカ", "Africa", "African"),
+    _org("latin_america", "拉丁美洲", "中南美", "ラテンアメリカ", "Latin America", "中南米"),
+    _org("indo_pacific", "印太", "インド太平洋", "Indo-Pacific"),
+    _org("asia_pacific", "亞太", "アジア太平洋", "Asia-Pacific", "Asia Pacific"),
+    _org("silicon_valley", "矽谷", "シリコンバレー", "Silicon Valley"),
+    _org("global_south", "全球南方", "グローバルサウス", "グローバル・サウス", "Global South"),
+    _org("kumamoto", "熊本", "Kumamoto"),
+    _org("tokyo", "東京", "Tokyo"),
+    _org("osaka", "大阪", "Osaka"),
+    _org("taipei", "台北", "臺北", "Taipei"),
+    _org("hsinchu", "新竹", "Hsinchu"),
+    _org("tsmc", "台積電", "TSMC", "台湾積体電路製造", "Taiwan Semiconductor Manufacturing"),
+    _org("jasm", "JASM", "Japan Advanced Semiconductor Manufacturing"),
+    _org("rapidus", "Rapidus", "ラピダス"),
+    _org("sony", "Sony", "ソニー", "索尼"),
+    _org("toyota", "Toyota", "トヨタ", "豐田"),
+    _org("jica", "JICA", "國際協力機構", "国際協力機構", "ジャイカ",
+         "Japan International Cooperation Agency"),
+    _org("jetro", "JETRO", "ジェトロ", "日本貿易振興機構", "Japan External Trade Organization"),
+    _org("meti", "METI", "經產省", "經濟產業省", "経済産業省", "経産省",
+         "Ministry of Economy, Trade and Industry"),
+    _org("moea", "MOEA", "經濟部", "台湾経済部", "Ministry of Economic Affairs"),
+    _org("nedo", "NEDO", "新エネルギー・産業技術総合開発機構"),
+    _org("itri", "ITRI", "工研院", "工業技術研究院", "Industrial Technology Research Institute"),
+    _org("sequoia", "Sequoia", "紅杉", "セコイア"),
+    _org("economist", "Economist", "經濟學人", "エコノミスト"),
+    _org("un", "United Nations", "聯合國", "国際連合", "国連"),
+    _org("wto", "WTO", "世界貿易組織", "世界貿易機関"),
+    _org("oda", "ODA", "政府開發援助", "政府開発援助", "official development assistance"),
+)  # fmt: skip
+
+# Abbreviated pairs: 台日 names Taiwan and Japan; 中、韓 names China and Korea.
+_ABBREVIATION = {
+    "台": "taiwan", "臺": "taiwan", "日": "japan", "中": "china", "韓": "korea", "美": "usa",
+    "米": "usa", "印": "india", "越": "vietnam", "菲": "philippines",
+}  # fmt: skip
+_PAIR = re.compile(r"(台|臺|日|中|韓|美|米)、?(台|臺|日|韓|美|米|中)")
+# The pairs that name two countries (日中 is also "daytime", 美中 also "in beauty").
+_PAIRS = frozenset(
+    {"台日", "日台", "臺日", "日臺", "台美", "美台", "日美", "美日", "日米", "米日", "日韓", "韓日",
+     "台韓", "韓台", "中韓", "韓中", "米中", "中、韓", "中、日", "日、韓", "台、日", "日、台",
+     "美、中", "中、美", "美、日", "日、美"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: str
+    start: int
+    end: int
+    surface: str
+    abbreviated: bool = False  # the 台 of 台日
+
+
+# After a country's name, these make it a possessive or an object, not the clause's subject.
+_NOT_SUBJECT = re.compile(
+    r"\s*(?:側|方|企業|社)?(?:の|的|之|に|を|と|與|与|和|及|から|へ|より|對|对|向)"
+)
+
+
+def _is_subject(text: str, mention: Mention, start: int, end: int) -> bool:
+    """台湾は…, 日本急需…, 台湾の起業家は… and 台灣的創業者… are subjects; 日本の材料に依存,
+    與日本, 對台灣 are not."""
+    if start < mention.start and text[mention.start - 1] in "與与和對对向由於于":
+        return text[mention.start - 1] == "由"  # 由日本導航: the agent
+    follower = _NOT_SUBJECT.match(text, mention.end)
+    if not follower:
+        return True
+    if follower.group().strip().endswith("の"):  # 台湾の起業家は: the topic is the country's
+        rest = text[mention.end : end]
+        topic = rest.find("は")
+        return topic >= 0 and not re.search(r"[をにへ]", rest[:topic])
+    if follower.group().strip().endswith("的"):  # 台灣的創業者 at the head of a clause
+        return not text[start : mention.start].strip(" 「『(")
+    return False
+
+
+_MARKED_SUBJECT = re.compile(r"\s*(?:は|が|も|則|则)")
+
+# Words by which a passage refers to both parties without naming them (雙方 = 台日).
+_BOTH_SIDES = re.compile(
+    r"雙方|双方|彼此|兩國|两国|両国|両者|任何一方|いずれの側|どちらも|\bboth sides\b|\bthe two\b"
+    r"|\beach other\b|\bboth countries\b",
+    re.IGNORECASE,
+)
+
+
+class EntityTable:
+    """Finds entity mentions in a text of any of the three languages (longest name first, so
+    インド太平洋 is the Indo-Pacific and not India)."""
+
+    def __init__(self, entities: Iterable[Entity]) -> None:
+        self.entities = {entity.key: entity for entity in entities}
+        names: list[tuple[str, str]] = []
+        for entity in self.entities.values():
+            for alias in entity.aliases:
+                names.append((alias, entity.key))
+        names.sort(key=lambda item: -len(item[0]))
+        parts: dict[str, list[str]] = {"country": [], "other": [], "glossary": []}
+        self._keys: dict[str, str] = {}
+        for alias, key in names:
+            if alias.isascii():
+                # case-sensitive for short acronyms (US, EU, UK), else case-insensitive
+                if alias.isupper() and len(alias) <= 4:
+                    pattern = rf"(?-i:\b{re.escape(alias)}\b)"
+                else:
+                    pattern = rf"\b{re.escape(alias)}\b"
+                self._keys.setdefault(alias.casefold(), key)
+            else:
+                pattern = re.escape(fold_script(alias))
+                self._keys.setdefault(fold_script(alias), key)
+            parts[_group(self.entities[key])].append(pattern)
+        # countries apart, so that a term naming one ("Japan plans") still names the country
+        self._patterns = [re.compile("|".join(p), re.IGNORECASE) for p in parts.values() if p]
+
+    @classmethod
+    def with_glossary(cls, glossary: Path | None) -> EntityTable:
+        """The built-in table plus the glossary's named terms (groups with a capitalised
+        English name: JICA, Dejima, Global South, …)."""
+        entities = list(ENTITIES)
+        if glossary is not None and glossary.is_file():
+            entries = json.loads(glossary.read_text(encoding="utf-8"))
+            for number, entry in enumerate(entries):
+                english = [term for term in entry.get("en", []) if term.strip()]
+                if not any(term[:1].isupper() for term in english):
+                    continue
+                aliases = tuple(
+                    term for terms in entry.values() for term in terms if len(term.strip()) >= 2
+                )
+                entities.append(Entity(f"glossary:{number}:{english[0]}", aliases))
+        return cls(entities)
+
+    def mentions(self, text: str) -> list[Mention]:
+        folded = _fold_han(text)
+        if len(folded) != len(text):
+            text = folded
+        found = []
+        for pattern in self._patterns:
+            for match in pattern.finditer(folded):
+                surface = match.group()
+                key = self._keys.get(surface.casefold()) or self._keys.get(fold_script(surface))
+                if key:
+                    start, end = match.span()
+                    found.append(Mention(key, start, end, text[start:end]))
+        for match in _PAIR.finditer(text):
+            if match.group() not in _PAIRS:
+                continue
+            for index in (1, 2):
+                key = _ABBREVIATION[match.group(index)]
+                span = match.span(index)
+                found.append(Mention(key, *span, match.group(index), abbreviated=True))
+        # a built-in name inside a longer built-in name is not a mention (インド太平洋 ≠ インド)
+        outer = [m for m in found if not m.entity.startswith("glossary:")]
+        return [
+            m
+            for m in found
+            if not any(
+                o.start <= m.start
+                and m.end <= o.end
+                and (o.end - o.start) > (m.end - m.start)
+                and o.entity != m.entity
+                for o in outer
+            )
+        ]
+
+    def missing(self, claim: str, passages: str) -> list[str]:
+        """Entities the claim names and the passages do not; 台日 in a claim is satisfied by
+        雙方 ("both sides") in the passages."""
+        named = self.keys(passages)
+        both = bool(_BOTH_SIDES.search(passages))
+        absent: dict[str, bool] = {}
+        for mention in self.mentions(claim):
+            if mention.entity in named:
+                continue
+            excused = mention.abbreviated and both
+            absent[mention.entity] = absent.get(mention.entity, True) and excused
+        return sorted(_entity_label(key) for key, excused in absent.items() if not excused)
+
+    def keys(self, text: str) -> set[str]:
+        return {mention.entity for mention in self.mentions(text)}
+
+    def subject_clauses(self, text: str) -> list[tuple[str, set[str]]]:
+        """Each clause of a CJK text with its subject (the first country named in it that is
+        not a possessive or an object, 日本の/日本的/與日本; else the previous clause's) and
+        its content bigrams, names blanked."""
+        found: list[tuple[str, set[str]]] = []
+        for sentence in split_sentences(unicodedata.normalize("NFKC", text)):
+            subject = ""
+            body = sentence.text
+            mentions = [
+                m
+                for m in self.mentions(body)
+                if self.entities[m.entity].swappable and not m.abbreviated
+            ]
+            blanked = list(body)
+            for m in mentions:
+                blanked[m.start : m.end] = " " * (m.end - m.start)
+            starts = [0, *(m.end() for m in _CLAUSE_END.finditer(body))]
+            ends = [*(m.start() for m in _CLAUSE_END.finditer(body)), len(body)]
+            for start, end in zip(starts, ends, strict=True):
+                # the clause's first subject, and any later one a particle marks as such
+                # (日本が航路を定め台湾が動力を供給する); a later bare name is an object
+                cuts: list[Mention] = []
+                for m in mentions:
+                    if (
+                        start <= m.start < end
+                        and _is_subject(body, m, start, end)
+                        and (not cuts or _MARKED_SUBJECT.match(body, m.end))
+                    ):
+                        cuts.append(m)
+                pieces = [(start, cuts[0].start if cuts else end, subject)]
+                for index, m in enumerate(cuts):
+                    stop = cuts[index + 1].start if index + 1 < len(cuts) else end
+                    pieces.append((m.start, stop, m.entity))
+                for low, high, who in pieces:
+                    subject = who or subject
+                    grams = _content_bigrams("".join(blanked[low:high]))
+                    if subject and grams:
+                        found.append((subject, grams))
+        return found
+
+    def role_conflicts(self, claim: str, passages: str) -> int:
+        """Clauses of the claim whose content the passages say of the other country, minus
+        those they say of the same one (CJK text on both sides)."""
+        said: dict[str, set[str]] = {}
+        for subject, grams in self.subject_clauses(passages):
+            said.setdefault(subject, set()).update(grams)
+        balance = 0
+        for subject, grams in self.subject_clauses(claim):
+            if subject not in said or len(said) < 2:
+                continue
+            own = len(grams & said[subject])
+            other = max(len(grams & g) for s, g in said.items() if s != subject)
+            if other >= 2 and other > own:
+                balance += 1
+            elif own >= 2 and own > other:
+                balance -= 1
+        return balance
+
+    def swapped(self, claim: str, first: str, second: str, language: str) -> str:
+        """The claim with the names of two swappable entities exchanged."""
+        a, b = self.entities[first], self.entities[second]
+        role = {"zh-TW": "zh-TW", "ja": "ja"}.get(language, "en")
+        pieces = []
+        last = 0
+        for mention in sorted(self.mentions(claim), key=lambda m: m.start):
+            if mention.entity not in (first, second) or mention.start < last:
+                continue
+            source, target = (a, b) if mention.entity == first else (b, a)
+            surface = mention.surface
+            if len(surface) == 1:  # 台日 → 日台
+                replacement = next(k for k, v in _ABBREVIATION.items() if v == target.key)
+            elif surface.casefold() == source.forms.get("en_adj", "").casefold():
+                replacement = target.forms["en_adj"]
+            elif surface.isascii():
+                replacement = target.forms["en"]
+            else:
+                replacement = target.forms.get(role, target.forms["zh-TW"])
+            pieces.append(claim[last : mention.start])
+            pieces.append(replacement)
+            last = mention.end
+        pieces.append(claim[last:])
+        return "".join(pieces)

@@ -1,0 +1,78 @@
+"""The LLM judge (when an endpoint is configured): checks claim by claim with any LangChain
+chat model, as RAGAS faithfulness does; ``CombinedVerifier`` lets the offline checks veto it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from assistant.grounding.verifier import GroundingVerdict, OfflineVerifier, Verifier, vetoed
+from ingest.embed import Embedder
+
+JUDGE_SYSTEM = (
+    "You check whether a statement is supported by the given passages, as RAGAS faithfulness "
+    "does: the statement is supported only if it can be directly inferred from the passages. "
+    "The statement and the passages may be in different languages (Traditional Chinese, "
+    "Japanese, English); judge the meaning. Numbers, names and who did what must match; a "
+    "statement that adds anything the passages do not say is not supported. Reply with one "
+    "word: yes or no."
+)
+JUDGE_HUMAN = "Passages:\n{passages}\n\nStatement:\n{claim}\n\nSupported (yes or no)?"
+_YES = re.compile(r"^\W*(yes|supported|true|是|はい)\b", re.IGNORECASE)
+
+
+def judge_prompt() -> Any:
+    """The judge's prompt (a LangChain ``ChatPromptTemplate``)."""
+    from langchain_core.prompts import ChatPromptTemplate
+
+    return ChatPromptTemplate.from_messages([("system", JUDGE_SYSTEM), ("human", JUDGE_HUMAN)])
+
+
+class LLMJudge:
+    """Claim-by-claim verdicts from any LangChain chat model (``BaseChatModel``)."""
+
+    def __init__(self, model: Any) -> None:
+        from langchain_core.output_parsers import StrOutputParser
+
+        self.chain = judge_prompt() | model | StrOutputParser()
+
+    def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
+        numbered = "\n".join(f"[{n}] {text}" for n, text in enumerate(passages, start=1))
+        reply = str(self.chain.invoke({"passages": numbered, "claim": claim}))
+        supported = bool(_YES.match(reply.strip()))
+        return GroundingVerdict(supported, 1.0 if supported else 0.0, f"LLM judge: {reply[:40]}")
+
+
+class CombinedVerifier:
+    """The offline checks first: a wrong number, a missing entity, swapped roles or a
+    contradicted negation is final. Otherwise the LLM judge decides; if it fails (endpoint
+    down), the offline verdict stands."""
+
+    def __init__(self, offline: OfflineVerifier, judge: Verifier) -> None:
+        self.offline = offline
+        self.judge = judge
+
+    def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
+        signals = self.offline.signals(claim, passages)
+        verdict = self.offline.decide(signals)
+        if vetoed(signals, self.offline.thresholds):
+            return verdict
+        try:
+            return self.judge.verify(claim, passages)
+        except Exception as error:  # an endpoint error must not stop an evaluation
+            return replace(verdict, reason=f"{verdict.reason} (LLM judge failed: {error})")
+
+
+def make_verifier(settings: Any, embedder: Embedder) -> Verifier:
+    """The verifier for these settings: offline, plus the LLM judge when an endpoint is
+    configured."""
+    offline = OfflineVerifier(embedder, glossary=Path(settings.corpus_dir) / "glossary.json")
+    if not getattr(settings, "llm_configured", False):
+        return offline
+    from assistant.generate import chat_model
+
+    return CombinedVerifier(offline, LLMJudge(chat_model(settings, max_tokens=8)))

@@ -1,0 +1,101 @@
+"""Step 5 of the grounding verifier, its lexical side: a claim's clauses, the passages'
+segments, and how much of the claim's text the passages share. Also the text helpers the
+entity and negation checks use: clause ends, content bigrams and Han folding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from ingest.text import fold_script, lexical_tokens, split_sentences
+
+_CLAUSE_BREAK = re.compile(r"[,,;;::]|——|—|\s(?:while|whereas|but|and which)\s|、(?=[^、]{8,})")
+_CLAUSE_END = re.compile(r"[,,;;。.!?!?、::—]")
+
+
+_EDGE_PUNCTUATION = re.compile(r"^[\s。.!?!?]+|[\s。.!?!?]+$")
+
+
+def claim_clauses(claim: str, min_chars: int = 6) -> list[str]:
+    """A claim's clauses: the pieces between , ; : and 'while'/'but' that carry content."""
+    pieces = [_EDGE_PUNCTUATION.sub("", piece) for piece in _CLAUSE_BREAK.split(claim)]
+    return [piece for piece in pieces if len(piece) >= min_chars] or [claim]
+
+
+def passage_segments(passages: Sequence[str]) -> list[str]:
+    """Sentences of the passages, each also joined with the next (a claim may span two)."""
+    segments: list[str] = []
+    for passage in passages:
+        sentences = [span.text for span in split_sentences(passage) if span.text.strip()]
+        segments.extend(sentences)
+        segments.extend(" ".join(pair) for pair in itertools.pairwise(sentences))
+        if len(sentences) > 2 and len(passage) <= 600:
+            segments.append(passage)
+    seen: dict[str, None] = {}
+    for segment in segments:
+        seen.setdefault(segment, None)
+    return list(seen) or [""]
+
+
+def _shingles(text: str) -> set[str]:
+    """Character trigrams of CJK runs and Latin word bigrams, after folding scripts."""
+    folded = fold_script(text)
+    grams: set[str] = set()
+    for run in re.findall(r"[\u3040-\u30ff\u3400-\u9fff]+", folded):
+        grams.update(run[i : i + 3] for i in range(max(1, len(run) - 2)))
+    words = [w for w in lexical_tokens(re.sub(r"[\u3040-\u30ff\u3400-\u9fff]", " ", folded))]
+    grams.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    grams.update(words)
+    return grams
+
+
+def lexical_coverage(claim: str, passage: str) -> float:
+    """Share of the claim's shingles found in the passage."""
+    wanted = _shingles(claim)
+    if not wanted:
+        return 0.0
+    return len(wanted & _shingles(passage)) / len(wanted)
+
+
+def clause_lexical_coverage(clauses: Sequence[str], passage: str) -> float:
+    """The weakest clause's share of content bigrams (Han and kana, scripts folded) found in
+    the passage: a clause the passage does not speak of shares few of them. 0 for a claim
+    without CJK text."""
+    available = _content_bigrams(passage)
+    shares = [
+        len(grams & available) / len(grams)
+        for grams in (_content_bigrams(clause) for clause in clauses)
+        if len(grams) >= 3
+    ]
+    return min(shares) if shares else 0.0
+
+
+_FUNCTION_CHARS = set(
+    "是要在於于会會能應应再用來来对對為为了的被將将把有並并就也都而且其這这那之與与和及或"
+)
+_CJK_ONLY = re.compile(r"[^\u3040-\u30ff\u3400-\u9fff]")
+
+
+def _content_bigrams(text: str) -> set[str]:
+    run = _CJK_ONLY.sub("", fold_script(text))
+    grams = {run[i : i + 2] for i in range(len(run) - 1)}
+    return {g for g in grams if not (set(g) & _FUNCTION_CHARS)}
+
+
+@lru_cache(maxsize=1)
+def _converters() -> tuple[Any, Any]:
+    import opencc
+
+    return opencc.OpenCC("jp2t"), opencc.OpenCC("t2s")
+
+
+def _fold_han(text: str) -> str:
+    """NFKC and one script for Han characters (like ``fold_script``) but keeping case."""
+    text = unicodedata.normalize("NFKC", text)
+    jp2t, t2s = _converters()
+    return str(t2s.convert(jp2t.convert(text)))
