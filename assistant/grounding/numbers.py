@@ -106,7 +106,21 @@ _FRACTION_CJK = re.compile(
     rf"(?P<den>[\d{_CJK_NUMERAL}]+)\s*分\s*[之の]\s*(?P<num>[\d{_CJK_NUMERAL}]+)"
 )
 _FRACTION_EN = re.compile(
-    r"\b(?P<num>a|an|one|two|three)[-\s](?P<den>half|halves|thirds?|quarters?)\b", re.IGNORECASE
+    r"\b(?P<num>a|an|one|two|three)[-\s](?P<den>half|halves|thirds?|quarters?)\b(?!-\w)",
+    re.IGNORECASE,
+)
+# "half" said alone (半數, 一半, half of): 1/2. Not 過半 or 大半 ("more than half", "most"),
+# which no single number states, and not "half a year" or 半年, which are durations.
+_HALF = re.compile(
+    r"半[數数](?!年)|一半|半分(?=[のがをはも以])"
+    r"|\bhalf\b(?!\s*(?:-|an?\s+)(?:year|month|week|day|hour|decade|century)|-)",
+    re.IGNORECASE,
+)
+# "more than half", 超過半數, 近半數: a bound, not the number itself (read only in a passage)
+_HEDGE = re.compile(
+    r"(?:超過|超过|逾|過|过|近|約|约|將近|将近|ほぼ|約|\b(?:more than|over|nearly|almost|about|"
+    r"around|roughly|under|less than|at least)\s+(?:a\s+)?)$",
+    re.IGNORECASE,
 )
 _VAGUE = re.compile(r"(?:數|数|幾|几|several|a few|a couple of)\s*(?=\S)", re.IGNORECASE)
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
@@ -211,6 +225,10 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         numerator = 1 if word in ("a", "an", "one") else _EN_UNITS[word]
         denominator = _EN_FRACTION[match.group("den").casefold()]
         add(_fraction(Decimal(numerator), Decimal(denominator)), "fraction", *match.span())
+    for match in _HALF.finditer(text):
+        hedged = _HEDGE.search(text[max(0, match.start() - 12) : match.start()])
+        if free(*match.span()) and (generous or not hedged):
+            add(Decimal("0.5"), "fraction", *match.span())
     # several months, 數週: the unit must still agree
     for match in _VAGUE.finditer(text):
         unit, _, end = _unit_after(text, match.end())
@@ -277,6 +295,9 @@ def _fraction(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 
 def _compatible(claim: Quantity, passage: Quantity) -> bool:
+    if {claim.unit, passage.unit} == {"fraction", "percent"}:  # a third is 33%, half is 50%
+        fraction, percent = (claim, passage) if claim.unit == "fraction" else (passage, claim)
+        return abs(fraction.value * 100 - percent.value) < 1
     if claim.value != passage.value:
         return False
     if "percent" in (claim.unit, passage.unit) or "fraction" in (claim.unit, passage.unit):

@@ -72,6 +72,9 @@ def test_the_same_number_written_six_ways(text: str) -> None:
         ("過去四十年間", ("40", "year")),
         ("forty-five", ("45", None)),
         ("四分之一", ("0.25", "fraction")),
+        ("半數的企業", ("0.5", "fraction")),
+        ("大手企業の半数", ("0.5", "fraction")),
+        ("half of the firms", ("0.5", "fraction")),
         ("1980s", ("1980", "decade")),
         ("80年代", ("1980", "decade")),
         ("三十七份問卷", ("37", None)),
@@ -84,6 +87,20 @@ def test_numbers_with_their_units(text: str, expected: tuple[str, str | None]) -
 def test_words_that_only_look_like_numbers_are_not_numbers_in_a_claim() -> None:
     assert quantities("一旦稟議通過,萬一失敗也不會翻盤。") == frozenset()
     assert quantities("One of the reasons is trust.") == frozenset()
+
+
+def test_half_is_a_number_but_not_in_semiconductors_durations_or_bounds() -> None:
+    assert quantities("台灣的半導體與半年的協商") == frozenset()
+    assert quantities("half a year later, a half-year plan") == frozenset()
+    assert quantities("超過半數的企業, more than half of them, 過半のシェア") == frozenset()
+
+
+def test_a_fraction_and_a_percentage_of_the_same_share_agree() -> None:
+    assert not unmatched_quantities("Half of the respondents agreed.", ["50% 的受訪者同意"])
+    assert not unmatched_quantities("33% の回答者", ["三分之一的受訪者"])
+    assert unmatched_quantities("25% の回答者", ["三分之一的受訪者"])
+    claim = "すでに大手企業の半数が導入している。"
+    assert unmatched_quantities(claim, ["日本必須將出島升級為產業界的標準配備"])
 
 
 def test_a_claim_number_the_passage_lacks_is_reported() -> None:
