@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams, _fold_han
@@ -45,6 +45,10 @@ def _group(entity: Entity) -> str:
     if entity.key.startswith("glossary:"):
         return "glossary"
     return "country" if entity.swappable else "other"
+
+
+def _alias_key(alias: str) -> str:
+    return alias.casefold() if alias.isascii() else fold_script(alias)
 
 
 def _entity_label(key: str) -> str:
@@ -199,7 +203,9 @@ class EntityTable:
     @classmethod
     def with_glossary(cls, glossary: Path | None) -> EntityTable:
         """The built-in table plus the glossary's named terms (groups with a capitalised
-        English name: JICA, Dejima, Global South, …)."""
+        English name: JICA, Dejima, Global South, …). A glossary group that shares a name
+        with a built-in entity (METI, India) adds its names to that entity: one thing must
+        have one key, or 經濟產業省 and METI would name two different things."""
         entities = list(ENTITIES)
         if glossary is not None and glossary.is_file():
             entries = json.loads(glossary.read_text(encoding="utf-8"))
@@ -210,7 +216,21 @@ class EntityTable:
                 aliases = tuple(
                     term for terms in entry.values() for term in terms if len(term.strip()) >= 2
                 )
-                entities.append(Entity(f"glossary:{number}:{english[0]}", aliases))
+                known = {_alias_key(a) for a in aliases}
+                same = next(
+                    (
+                        i
+                        for i, e in enumerate(entities)
+                        if known & {_alias_key(a) for a in e.aliases}
+                    ),
+                    None,
+                )
+                if same is None:
+                    entities.append(Entity(f"glossary:{number}:{english[0]}", aliases))
+                else:
+                    entity = entities[same]
+                    extra = tuple(a for a in aliases if a not in entity.aliases)
+                    entities[same] = replace(entity, aliases=(*entity.aliases, *extra))
         return cls(entities)
 
     def mentions(self, text: str) -> list[Mention]:

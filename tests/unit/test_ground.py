@@ -117,6 +117,14 @@ def test_a_percentage_is_not_a_count_and_months_are_not_years() -> None:
 
 
 # -- entities ----------------------------------------------------------------------------------
+def test_a_glossary_term_and_a_built_in_name_for_one_thing_are_one_entity() -> None:
+    table = EntityTable.with_glossary(GLOSSARY)
+    claim = "根據日本經濟產業省的推估,缺口將達 79 萬人。"
+    passage = "According to Japan’s Ministry of Economy, Trade and Industry (METI), 790,000."
+    assert table.missing(claim, passage) == []
+    assert table.keys("経済産業省") == table.keys("METI") == table.keys("經產省")
+
+
 def test_entities_are_found_in_every_language() -> None:
     table = EntityTable.with_glossary(GLOSSARY)
     assert {"taiwan", "japan"} <= table.keys("而這正是台日聯手的歷史契機")
