@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams, _fold_han
-from ingest.text import fold_script, split_sentences
+from ingest.text import detect_language, fold_script, split_sentences
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,14 @@ def _is_subject(text: str, mention: Mention, start: int, end: int) -> bool:
     return False
 
 
+# In English, a country after one of these words is an object or a modifier, not the subject
+# ("a partner for Taiwanese companies", "entering the Japanese market").
+_EN_NOT_SUBJECT = re.compile(
+    r"\b(?:of|for|to|with|from|by|in|into|on|onto|than|like|between|against|over|toward|"
+    r"towards|about|as|at|upon|under|through|via|among|and|or|the|a|an)\s+$",
+    re.IGNORECASE,
+)
+_EN_CLAUSE_BREAK = re.compile(r"[,;:—]|\s(?:while|whereas|but|and which)\s")
 _MARKED_SUBJECT = re.compile(r"\s*(?:は|が|も|則|则)")
 
 # Words by which a passage refers to both parties without naming them (雙方 = 台日).
@@ -282,19 +290,17 @@ class EntityTable:
     def keys(self, text: str) -> set[str]:
         return {mention.entity for mention in self.mentions(text)}
 
-    def subject_clauses(self, text: str) -> list[tuple[str, set[str]]]:
-        """Each clause of a CJK text with its subject (the first country named in it that is
-        not a possessive or an object, 日本の/日本的/與日本; else the previous clause's) and
-        its content bigrams, names blanked."""
-        found: list[tuple[str, set[str]]] = []
+    def subject_pieces(self, text: str) -> list[tuple[str, str]]:
+        """Each clause of a text with its subject (the first country named in it that is not
+        a possessive or an object: 日本の/日本的/與日本, "for Japanese firms"; else the
+        previous clause's), its country names blanked."""
+        if detect_language(text) == "en":
+            return self._english_subject_pieces(text)
+        found: list[tuple[str, str]] = []
         for sentence in split_sentences(unicodedata.normalize("NFKC", text)):
             subject = ""
             body = sentence.text
-            mentions = [
-                m
-                for m in self.mentions(body)
-                if self.entities[m.entity].swappable and not m.abbreviated
-            ]
+            mentions = self._countries(body)
             blanked = list(body)
             for m in mentions:
                 blanked[m.start : m.end] = " " * (m.end - m.start)
@@ -317,9 +323,43 @@ class EntityTable:
                     pieces.append((m.start, stop, m.entity))
                 for low, high, who in pieces:
                     subject = who or subject
-                    grams = _content_bigrams("".join(blanked[low:high]))
-                    if subject and grams:
-                        found.append((subject, grams))
+                    if subject:
+                        found.append((subject, "".join(blanked[low:high])))
+        return found
+
+    def _english_subject_pieces(self, text: str) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for sentence in split_sentences(text):
+            subject = ""
+            for clause in _EN_CLAUSE_BREAK.split(sentence.text):
+                mentions = sorted(self._countries(clause), key=lambda m: m.start)
+                who = next(
+                    (m.entity for m in mentions if not _EN_NOT_SUBJECT.search(clause[: m.start])),
+                    "",
+                )
+                subject = who or subject
+                blanked = list(clause)
+                for m in mentions:
+                    blanked[m.start : m.end] = " " * (m.end - m.start)
+                piece = re.sub(r"\s+", " ", "".join(blanked)).strip()
+                if subject and piece:
+                    found.append((subject, piece))
+        return found
+
+    def _countries(self, text: str) -> list[Mention]:
+        return [
+            m
+            for m in self.mentions(text)
+            if self.entities[m.entity].swappable and not m.abbreviated
+        ]
+
+    def subject_clauses(self, text: str) -> list[tuple[str, set[str]]]:
+        """``subject_pieces`` of a CJK text, each with its content bigrams."""
+        found = []
+        for subject, piece in self.subject_pieces(text):
+            grams = _content_bigrams(piece)
+            if grams:
+                found.append((subject, grams))
         return found
 
     def role_conflicts(self, claim: str, passages: str) -> int:

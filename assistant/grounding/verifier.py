@@ -67,22 +67,46 @@ class Signals:
     verbatim: bool = False  # the claim is quoted word for word from a passage
     clause_lexical: float = 0.0  # worst clause's share of Han/kana bigrams in the passages
     role_conflicts: int = 0  # claim clauses whose content the passages say of another country
+    passage_language: str = ""
+
+    @property
+    def pair(self) -> str:
+        """How the claim's language relates to the passage's (see ``language_pair``)."""
+        return language_pair(self.language, self.passage_language or self.language)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"pair": self.pair}
+
+
+PAIRS = ("same", "cjk", "mixed")
+# How much closer (cosine) a claim clause must be to another country's clause in the passage
+# than to its own subject's before its roles count as swapped.
+ROLE_MARGIN = 0.01
+
+
+def language_pair(claim_language: str, passage_language: str) -> str:
+    """``same`` language; ``cjk``: Chinese and Japanese (different languages that share Han
+    characters, so lexical overlap still counts for something); ``mixed``: English against
+    Chinese or Japanese, where only meaning, numbers and names carry over. Similarities run
+    lower across languages, so each kind of pair has its own threshold."""
+    if claim_language == passage_language:
+        return "same"
+    if "en" in (claim_language, passage_language):
+        return "mixed"
+    return "cjk"
 
 
 # Fitted by `python -m eval.calibrate` on eval/claims.jsonl (240 claims); see its output for
 # the cross-validated and held-out accuracy of this procedure.
-_DEFAULT_SCORE = {"zh-TW": 0.9991, "ja": 0.8604, "en": 0.8538}
-_DEFAULT_LENGTH = {"zh-TW": -0.213, "ja": 0.178, "en": 1.090}
+_DEFAULT_SCORE = {"same": 0.9991, "cjk": 0.8604, "mixed": 0.8538}
+_DEFAULT_LENGTH = {"same": -0.213, "cjk": 0.178, "mixed": 1.090}
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """The decision's free parameters, chosen by ``python -m eval.calibrate`` with
-    cross-validation on eval/claims.jsonl (grouped by passage). ``score`` is per language of
-    the claim: cross-lingual similarities run lower than same-language ones."""
+    cross-validation on eval/claims.jsonl (grouped by passage). ``score`` and
+    ``length_baseline`` are per language pair (``language_pair``)."""
 
     score: dict[str, float] = field(default_factory=lambda: dict(_DEFAULT_SCORE))
     lexical_weight: float = 0.10
@@ -92,8 +116,8 @@ class Thresholds:
     length_baseline: dict[str, float] = field(default_factory=lambda: dict(_DEFAULT_LENGTH))
     swap_margin: float = 0.0
 
-    def for_language(self, language: str) -> float:
-        return self.score.get(language, self.score.get("en", 0.86))
+    def for_pair(self, pair: str) -> float:
+        return self.score.get(pair, self.score.get("mixed", 0.86))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,8 +137,8 @@ class OfflineVerifier:
     ) -> None:
         self.embedder = embedder
         base = thresholds or Thresholds()
-        if threshold is not None:  # one threshold for every language
-            base = replace(base, score={lang: threshold for lang in ("zh-TW", "ja", "en")})
+        if threshold is not None:  # one threshold for every pair of languages
+            base = replace(base, score=dict.fromkeys(PAIRS, threshold))
         self.thresholds = base
         self.entities = EntityTable.with_glossary(glossary)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -147,7 +171,7 @@ class OfflineVerifier:
             return GroundingVerdict(False, min(score, 0.3), "negation differs from the passage")
         if signals.verbatim:
             return GroundingVerdict(True, max(score, 1.0), "quoted verbatim from a passage")
-        if score < t.for_language(signals.language):
+        if score < t.for_pair(signals.pair):
             return GroundingVerdict(False, score, "no passage sentence says this")
         return GroundingVerdict(True, score, "a passage sentence says this")
 
@@ -193,15 +217,48 @@ class OfflineVerifier:
             lexical=lexical,
             best_segment=segments[best],
             language=language,
+            passage_language=detect_language(text),
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
             verbatim=_quoted(claim, passages),
             clause_lexical=clause_lexical_coverage(clauses, text),
-            role_conflicts=(
-                self.entities.role_conflicts(claim, text)
-                if language != "en" and detect_language(text) != "en"
-                else 0
-            ),
+            role_conflicts=self._role_conflicts(claim, text, language),
         )
+
+    def _role_conflicts(self, claim: str, text: str, language: str) -> int:
+        """Claim clauses that the passages say of another country. Chinese and Japanese on
+        both sides: by shared characters (``EntityTable.role_conflicts``). Across languages
+        also by meaning: each claim clause, names blanked, is matched to the passage clause
+        it is closest to; if that clause is another country's by more than ``ROLE_MARGIN``
+        over the closest clause of the claim's own subject, the roles are swapped."""
+        passage_language = detect_language(text)
+        lexical = (
+            self.entities.role_conflicts(claim, text)
+            if "en" not in (language, passage_language)
+            else 0
+        )
+        if language == passage_language or lexical > 0:
+            return lexical
+        said = [(w, p) for w, p in self.entities.subject_pieces(text) if _substantial(p)]
+        if len({who for who, _ in said}) < 2:
+            return lexical
+        claimed = [
+            (who, piece)
+            for who, piece in self.entities.subject_pieces(claim)
+            if _substantial(piece) and who in {w for w, _ in said}
+        ]
+        if not claimed:
+            return lexical
+        vectors = self._embed([p for _, p in claimed] + [p for _, p in said])
+        similarities = vectors[: len(claimed)] @ vectors[len(claimed) :].T
+        balance = 0
+        for row, (who, _) in zip(similarities, claimed, strict=True):
+            own = max((s for s, (w, _) in zip(row, said, strict=True) if w == who), default=0.0)
+            other = max((s for s, (w, _) in zip(row, said, strict=True) if w != who), default=0.0)
+            if other - own > ROLE_MARGIN:
+                balance += 1
+            elif own - other > ROLE_MARGIN:
+                balance -= 1
+        return max(lexical, balance)
 
     def _misplaced_quantities(self, claim: str, passages: Sequence[str]) -> tuple[str, ...]:
         """Numbers of the claim that the passages state, but about something else: the passage
@@ -275,7 +332,7 @@ def combined_score(signals: Signals, t: Thresholds) -> float:
     meaning = (1 - t.clause_weight) * signals.similarity + t.clause_weight * (
         signals.clause_similarity
     )
-    baseline = t.length_baseline.get(signals.language, 0.0)
+    baseline = t.length_baseline.get(signals.pair, 0.0)
     excess = max(0.0, signals.length_ratio - baseline)
     lexical = t.lexical_weight * signals.lexical + t.clause_lexical_weight * signals.clause_lexical
     return meaning + lexical - t.length_weight * excess
@@ -290,6 +347,11 @@ def vetoed(signals: Signals, thresholds: Thresholds) -> bool:
         or signals.role_conflicts > 0
         or signals.negation_mismatch
     )
+
+
+def _substantial(piece: str) -> bool:
+    """Enough of a clause to embed: four word characters, or two words."""
+    return len(re.sub(r"\W", "", piece)) >= 4 and (not piece.isascii() or len(piece.split()) >= 2)
 
 
 def _quoted(claim: str, passages: Sequence[str]) -> bool:
