@@ -2,7 +2,8 @@
 
 Every quantity of the claim (79 萬 = 790,000 = 79万, 七十九萬, 三個月, "forty-five", 54% = 54
 percent = 54パーセント, 四分之一 = 1/4) appears in the passages with a compatible unit: a
-percentage is never a count, months are never years.
+percentage is never a count, months are never years. A hedged claim number (約 60%, 6割強,
+"nearly 40%", 三年多) is approximate: a passage value within 10% of it states it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Quantity:
 
     value: Decimal
     unit: str | None = None
+    approximate: bool = False  # hedged in a claim (約, nearly, 強, or so): within _TOLERANCE
 
     def __str__(self) -> str:
         if self.value == SEVERAL:
@@ -28,8 +30,9 @@ class Quantity:
         shown = format(self.value, "f")
         if "." in shown:
             shown = shown.rstrip("0").rstrip(".")
-        return f"{shown}{'%' if self.unit == 'percent' else ''}" + (
-            f" ({self.unit})" if self.unit and self.unit != "percent" else ""
+        return (
+            f"{'~' if self.approximate else ''}{shown}{'%' if self.unit == 'percent' else ''}"
+            + (f" ({self.unit})" if self.unit and self.unit != "percent" else "")
         )
 
 
@@ -62,10 +65,19 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "percent": ("%", "percent", "per cent", "パーセント", "個百分點", "百分點", "ポイント"),
     "decade": ("年代", "s"),
     "year": ("年間", "年", "years", "year", "歳", "yrs"),
-    "month": ("個月", "か月", "ヶ月", "カ月", "ヵ月", "箇月", "月間", "months", "month"),
+    "month": (
+        "個月", "か月", "ヶ月", "カ月", "ヵ月", "箇月", "月間", "人月", "months", "month",
+        "person-months", "person-month", "man-months", "man-month",
+    ),
     "week": ("週間", "個星期", "星期", "週", "周", "weeks", "week"),
-    "day": ("天", "日間", "days", "day"),
-    "hour": ("小時", "工時", "時間", "hours", "hour"),
+    "day": (
+        "天", "日間", "人日", "人天", "工作天", "工作日", "days", "day", "person-days",
+        "person-day", "man-days", "man-day", "working days", "workdays",
+    ),
+    "hour": (
+        "小時", "工時", "人時", "時間", "hours", "hour", "man-hours", "man-hour", "man hours",
+        "person-hours", "person-hour", "person hours",
+    ),
     "person": (
         "人", "名", "位", "people", "persons", "person", "workers", "worker", "employees",
         "staff", "members",
@@ -78,6 +90,14 @@ _UNIT_OF = sorted(
     ((word, unit) for unit, words in _UNIT_WORDS.items() for word in words),
     key=lambda item: -len(item[0]),
 )
+# Work-time units that share their first character with 人 and so need their second one to
+# end the word: 3人日 but not 3人日本, 3人時 but not 3人時代.
+_WORK_UNIT_NOT_BEFORE = {
+    "人日": "本語语系韓韩台中米常",
+    "人天": "天",
+    "人時": "代点點間间期",
+    "人月": "曜末初刊給给",
+}
 # Counters that make a run of CJK numerals a number (三個月, 四十年, 兩大, 三次, 39社).
 _CJK_COUNTERS = (
     "個月年月週周天日時小人名位家社次回倍成割份件項種大階段期代世紀歲歳輪場支條条所座億萬万千"
@@ -116,16 +136,71 @@ _HALF = re.compile(
     r"|\bhalf\b(?!\s*(?:-|an?\s+)(?:year|month|week|day|hour|decade|century)|-)",
     re.IGNORECASE,
 )
-# "more than half", 超過半數, 近半數: a bound, not the number itself (read only in a passage)
-_HEDGE = re.compile(
-    r"(?:超過|超过|逾|過|过|近|約|约|將近|将近|ほぼ|約|\b(?:more than|over|nearly|almost|about|"
-    r"around|roughly|under|less than|at least)\s+(?:a\s+)?)$",
+# "more than half", 超過半數, 過半數: a bound, not the number itself (read only in a passage);
+# "nearly half", 近半數, 約半数 are an approximate half.
+_HALF_BOUND = re.compile(
+    r"(?:超過|超过|逾|過|过|\b(?:more than|over|under|less than|at least|just over|just under|"
+    r"well over)\s+(?:a\s+)?)$",
     re.IGNORECASE,
 )
+_HALF_BOUND_AFTER = re.compile(r"\s*(?:を?超え|を?超す|を上回|以上|以下|未満|未滿|不到|or more\b)")
+# Words before a claim number that hedge it (約 60%, 近三成, nearly 40%, close to two in five).
+_HEDGE_BEFORE = re.compile(
+    r"(?:約莫|約|约|およそ|凡そ|ほぼ|大約|大约|大概|差不多|將近|将近|接近|(?<![最附靠鄰邻親亲])近|逾|"
+    r"超過|超过|不到|不足|至少|"
+    r"\b(?:about|around|roughly|approximately|approx\.|nearly|almost|close to|just over|"
+    r"just under|well over|over|more than|less than|fewer than|some|up to|at least|under|"
+    r"upwards of|in excess of|an estimated|estimated))\s*$",
+    re.IGNORECASE,
+)
+# Words after one (6割強, 4割近く, 三年左右, 30人以上, "five years or so"). The one-character
+# ones only when a particle or punctuation follows: 60%強化 is "strengthen by 60%".
+_HEDGE_AFTER = re.compile(
+    r"\s*(?:近く|近い|前後|程度|左右|上下(?![游遊班文級级層层])|余り|あまり|以上|以下|未満|未滿|不到|"
+    r"有餘|有余|多(?=[的之來来前后後]|[^\w]|[のがをにでとはもや]|$)"
+    r"|[強弱餘余超](?=[的之]|[^\w]|[のがをにでとはもや]|$)"
+    r"|or so\b|or more\b|or less\b|or fewer\b)",
+    re.IGNORECASE,
+)
+# 多/餘/余 between a number and its unit: 三十多年, 30餘家, 100余人, 3萬多人.
+_HEDGE_MID = re.compile(r"\s*(?:多|餘|余)")
 _VAGUE = re.compile(r"(?:數|数|幾|几|several|a few|a couple of)\s*(?=\S)", re.IGNORECASE)
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
 _DECADE_SHORT = re.compile(r"(?<![\d.])(?P<value>[1-9]0)\s*年代")
-_TENTHS = re.compile(rf"(?P<value>[\d{_CJK_NUMERAL}]+)\s*[成割](?![\w功本立長长果績绩])")
+# 9割 = 90%, 三成 = 30%, but not 成功, 成本, 割合, 割引 or 一成不變 ("unchanging")
+# 六成四 = 64%, 3割5分 = 35%.
+_TENTHS = re.compile(
+    rf"(?P<value>[\d{_CJK_NUMERAL}]+)\s*"
+    r"(?:成(?![功本立長长果績绩為为熟員员交就品分份形型效年人])(?<!一成(?=不[變变]))"
+    rf"(?P<digit>[1-9一二三四五六七八九](?![\d{_CJK_NUMERAL}{_CJK_COUNTERS}]))?"
+    r"|割(?![合引安高れりく愛爱譲让])(?:(?P<bu>[1-9一二三四五六七八九])分)?)"
+)
+# "two in five", "3 out of 10": a share (X < Y)
+_EN_SMALL = "|".join(sorted([*_EN_UNITS, *_EN_TENS], key=len, reverse=True))
+_IN_EN = re.compile(
+    rf"\b(?P<num>{_EN_SMALL}|\d+)\s+(?:in|out\s+of)\s+(?P<den>{_EN_SMALL}|\d+)\b(?![.,]\d)",
+    re.IGNORECASE,
+)
+# 五人に一人, 10社に3社
+_IN_JA = re.compile(
+    rf"(?P<den>[\d{_CJK_NUMERAL}]+)\s*(?P<counter>人|社|件|つ)に\s*"
+    rf"(?P<num>[\d{_CJK_NUMERAL}]+)\s*(?P=counter)"
+)
+# 每五個人就有一個, 十家企業中有三家
+_IN_ZH = re.compile(
+    rf"(?P<each>每)?\s*(?P<den>[\d{_CJK_NUMERAL}]+)\s*(?:個|个|名|位|家|間|间)?\s*"
+    r"(?P<noun>[^\W\d]{0,4}?)\s*(?P<among>之中|當中|当中|中|裡|里)?\s*[,，]?\s*"
+    rf"(?:就|只|僅|仅|便)?\s*(?:會|会)?有\s*(?P<num>[\d{_CJK_NUMERAL}]+)\s*"
+    r"(?:個|个|名|位|家|人|間|间)"
+)
+_TIME_UNITS = ("year", "month", "week", "day", "hour", "decade")
+# Before a bare 千/萬 (千人, 萬人規模): 數萬人, 幾千家, 何万人, 成千上萬 are no amounts.
+_VAGUE_BEFORE = re.compile(r"(?:[數数幾几何]|[千百]上)$")
+# Counters after a bare 千/萬/万/億: a run without one is 千萬不要, 萬一, 万博; and not the
+# idioms 万人受け, 萬人共知 ("everyone") or 万年筆, 萬年不變 ("forever").
+_BARE_COUNTERS = "人名位家社個个件項项倍年"
+_BARE_IDIOM = re.compile(r"人[受向共]|(?<=[萬万億亿])年")
+_TOLERANCE = Decimal("0.1")
 
 
 def _cjk_value(text: str) -> int | None:
@@ -159,8 +234,20 @@ def _any_value(text: str) -> Decimal | None:
 def _unit_after(text: str, end: int) -> tuple[str | None, Decimal, int]:
     """The unit class right after ``end`` (skipping space and 個/か counters), a multiplier
     (萬, thousand, …) if one comes first, and where the unit ends."""
+    unit, multiplier, position, _ = _unit_after_hedged(text, end, hedges=False)
+    return unit, multiplier, position
+
+
+def _unit_after_hedged(
+    text: str, end: int, *, hedges: bool = True
+) -> tuple[str | None, Decimal, int, bool]:
+    """:func:`_unit_after`, also skipping a 多/餘/余 before the multiplier or the unit
+    (30多萬人, 3萬多人, 三十餘家); the last item says whether one was skipped."""
     multiplier = Decimal(1)
     position = end
+    hedged = False
+    if hedges and (mid := _HEDGE_MID.match(text, position)):
+        position, hedged = mid.end(), True
     rest = text[position : position + 16]
     stripped = rest.lstrip(" ")
     offset = len(rest) - len(stripped)
@@ -170,6 +257,8 @@ def _unit_after(text: str, end: int) -> tuple[str | None, Decimal, int]:
         ):
             multiplier = Decimal(factor)
             position += offset + len(word)
+            if hedges and not hedged and (mid := _HEDGE_MID.match(text, position)):
+                position, hedged = mid.end(), True
             rest = text[position : position + 16]
             stripped = rest.lstrip(" ")
             offset = len(rest) - len(stripped)
@@ -180,14 +269,18 @@ def _unit_after(text: str, end: int) -> tuple[str | None, Decimal, int]:
     lowered = stripped.casefold()
     for word, unit in _UNIT_OF:
         if lowered.startswith(word):
-            if word.isascii() and word.isalpha():
-                after = lowered[len(word) : len(word) + 1]
+            after = lowered[len(word) : len(word) + 1]
+            if word.isascii() and word[-1].isalpha():
                 if after.isalpha():
                     continue
                 if word == "s" and offset:  # "1980s" only, never "1980 s"
                     continue
-            return unit, multiplier, position + offset + len(word)
-    return None, multiplier, position
+            if after and after in _WORK_UNIT_NOT_BEFORE.get(word, ""):
+                continue
+            return unit, multiplier, position + offset + len(word), hedged
+    if hedged and multiplier == 1:  # "30多" with nothing after: not read as a hedge
+        return _unit_after_hedged(text, end, hedges=False)
+    return None, multiplier, position, hedged
 
 
 def _norm_value(value: Decimal) -> Decimal:
@@ -206,16 +299,31 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
     found: set[Quantity] = set()
     taken: list[tuple[int, int]] = []
 
-    def add(value: Decimal | None, unit: str | None, start: int, end: int) -> None:
+    def add(
+        value: Decimal | None,
+        unit: str | None,
+        start: int,
+        end: int,
+        hedged: bool = False,
+        *,
+        exact: bool = False,
+    ) -> None:
         if value is None:
             return
-        found.add(Quantity(_norm_value(value), unit))
+        value = _norm_value(value)
+        approximate = (
+            not generous
+            and not exact
+            and _tolerable(value, unit)
+            and (hedged or _hedged(text, start, end))
+        )
+        found.add(Quantity(value, unit, approximate))
         taken.append((start, end))
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    # fractions first: 四分之一, 3分の1, a quarter, two-thirds
+    # fractions first: 四分之一, 3分の1, a quarter, two-thirds, two in five, 五人に一人
     for match in _FRACTION_CJK.finditer(text):
         num, den = _any_value(match.group("num")), _any_value(match.group("den"))
         if num is not None and den:
@@ -225,9 +333,24 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         numerator = 1 if word in ("a", "an", "one") else _EN_UNITS[word]
         denominator = _EN_FRACTION[match.group("den").casefold()]
         add(_fraction(Decimal(numerator), Decimal(denominator)), "fraction", *match.span())
+    for pattern in (_IN_EN, _IN_JA, _IN_ZH):
+        for match in pattern.finditer(text):
+            if pattern is _IN_ZH and (
+                not (match.group("each") or match.group("among"))
+                or any(ch in "年月週周天日時小" for ch in match.group("noun"))
+            ):
+                continue  # 每 2 年有 1 人: a rate over time, not a share
+            num, den = _share_term(match.group("num")), _share_term(match.group("den"))
+            if pattern is _IN_EN:
+                unit, _, _ = _unit_after(text, match.end())
+                if unit in (*_TIME_UNITS, "percent") or text[match.end() :].startswith("%"):
+                    continue  # "two in five years", "3 in 10%"
+            if num and den and num < den <= 100 and free(*match.span()):
+                add(_fraction(num, den), "fraction", *match.span())
     for match in _HALF.finditer(text):
-        hedged = _HEDGE.search(text[max(0, match.start() - 12) : match.start()])
-        if free(*match.span()) and (generous or not hedged):
+        before = text[max(0, match.start() - 12) : match.start()]
+        bound = _HALF_BOUND.search(before) or _HALF_BOUND_AFTER.match(text, match.end())
+        if free(*match.span()) and (generous or not bound):
             add(Decimal("0.5"), "fraction", *match.span())
     # several months, 數週: the unit must still agree
     for match in _VAGUE.finditer(text):
@@ -241,30 +364,48 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
     # 9割 = 90%, 三成 = 30%
     for match in _TENTHS.finditer(text):
         value = _any_value(match.group("value"))
-        if value is not None and free(*match.span()) and value < 10:
-            add(value * 10, "percent", *match.span())
+        extra = _any_value(match.group("digit") or match.group("bu") or "0")
+        if value is not None and extra is not None and free(*match.span()) and value < 10:
+            add(value * 10 + extra, "percent", *match.span())
     for match in _DIGITS.finditer(text):
         if not free(*match.span()):
             continue
         value = _any_value(match.group("value"))
-        unit, multiplier, end = _unit_after(text, match.end())
+        unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
         if value is not None:
-            add(value * multiplier, unit, match.start(), end)
+            add(value * multiplier, unit, match.start(), end, hedged)
     for match in _CJK_RUN.finditer(text):
         if not free(*match.span()):
             continue
         run = match.group()
-        if all(ch in _CJK_LARGE or ch == "千" for ch in run) and not generous:
-            continue  # 萬一, 千萬: not amounts
+        after = text[match.end() : match.end() + 2]
+        if after[:1] in "多餘余" and after[1:2]:  # 三十多年, 二十餘家
+            after = after[1:]
+        before = text[match.start() - 1 : match.start()] if match.start() else ""
+        if (
+            not generous
+            and all(ch in _CJK_LARGE or ch == "千" for ch in run)
+            and (
+                not after
+                or after[0] not in _BARE_COUNTERS
+                or _BARE_IDIOM.match(text, match.end())
+                or _VAGUE_BEFORE.search(text, max(0, match.start() - 2), match.start())
+            )
+        ):
+            continue  # 萬一, 千萬不要, 數萬人: not amounts; 千人規模, 萬家企業: amounts
         cjk = _cjk_value(run)
         if cjk is None:
             continue
-        counted = match.end() < len(text) and text[match.end()] in _CJK_COUNTERS
-        ordinal = match.start() > 0 and text[match.start() - 1] == "第"
+        counted = bool(after) and after[0] in _CJK_COUNTERS
+        ordinal = before == "第"
         if not generous and (cjk == 1 or not (counted or ordinal)):
             continue
-        unit, multiplier, end = _unit_after(text, match.end())
-        add(Decimal(cjk) * multiplier, unit, match.start(), end)
+        unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
+        if ordinal:  # 第二多: "the second most", not "two-odd"
+            unit, multiplier, end = _unit_after(text, match.end())
+            add(Decimal(cjk) * multiplier, unit, match.start(), end, exact=True)
+        else:
+            add(Decimal(cjk) * multiplier, unit, match.start(), end, hedged or before == "上")
     for match in _EN_NUMBER.finditer(text):
         if not free(*match.span()):
             continue
@@ -294,15 +435,52 @@ def _fraction(numerator: Decimal, denominator: Decimal) -> Decimal:
     return Decimal(ratio.numerator) / Decimal(ratio.denominator)
 
 
-def _compatible(claim: Quantity, passage: Quantity) -> bool:
-    if {claim.unit, passage.unit} == {"fraction", "percent"}:  # a third is 33%, half is 50%
-        fraction, percent = (claim, passage) if claim.unit == "fraction" else (passage, claim)
-        return abs(fraction.value * 100 - percent.value) < 1
-    if claim.value != passage.value:
+def _share_term(term: str) -> Decimal | None:
+    """A term of "two in five" or 五人に一人: a digit string, an English or a CJK numeral."""
+    word = term.casefold()
+    if word in _EN_UNITS:
+        return Decimal(_EN_UNITS[word])
+    if word in _EN_TENS:
+        return Decimal(_EN_TENS[word])
+    return _any_value(term)
+
+
+def _hedged(text: str, start: int, end: int) -> bool:
+    """Whether a hedge (約, nearly, 強, 以上, or so) comes right before ``start`` or right
+    after ``end``."""
+    return bool(
+        _HEDGE_BEFORE.search(text[max(0, start - 16) : start]) or _HEDGE_AFTER.match(text, end)
+    )
+
+
+def _tolerable(value: Decimal, unit: str | None) -> bool:
+    """Whether a hedged number may be read as approximate: not a vague amount, a decade or a
+    calendar year ("around 2030" is 2030, never 2100)."""
+    if value == SEVERAL or unit == "decade":
         return False
+    return not (unit in (None, "year") and value % 1 == 0 and 1000 <= value < 3000)
+
+
+def _near(claim: Decimal, passage: Decimal) -> bool:
+    return abs(claim - passage) <= abs(passage) * _TOLERANCE
+
+
+def _compatible(claim: Quantity, passage: Quantity) -> bool:
+    """Whether ``passage`` states ``claim``: the same value (within 10% of the passage value
+    when the claim hedges it) and no conflicting unit."""
+    if {claim.unit, passage.unit} == {"fraction", "percent"}:  # a third is 33%, half is 50%
+        claimed, stated = (
+            q.value * 100 if q.unit == "fraction" else q.value for q in (claim, passage)
+        )
+        return _near(claimed, stated) if claim.approximate else abs(claimed - stated) < 1
     if "percent" in (claim.unit, passage.unit) or "fraction" in (claim.unit, passage.unit):
-        return claim.unit == passage.unit
-    return claim.unit is None or passage.unit is None or claim.unit == passage.unit
+        if claim.unit != passage.unit:
+            return False
+    elif claim.unit is not None and passage.unit is not None and claim.unit != passage.unit:
+        return False
+    if claim.approximate:
+        return _near(claim.value, passage.value)
+    return claim.value == passage.value
 
 
 def _same_kind(claim: Quantity, passage: Quantity) -> bool:
@@ -318,5 +496,5 @@ def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
     stated = quantities("\n".join(passages), generous=True)
     return sorted(
         (q for q in quantities(claim) if not any(_compatible(q, p) for p in stated)),
-        key=lambda q: (q.value, q.unit or ""),
+        key=lambda q: (q.value, q.unit or "", q.approximate),
     )

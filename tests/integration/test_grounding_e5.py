@@ -14,8 +14,7 @@ pytestmark = pytest.mark.integration
 
 GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary.json"
 GAP = (
-    "雙方在微觀層面確實存在認知落差:日本尋求的是「結構性缺口填補」,"
-    "而台灣尋求的是「市場營收拓展」。"
+    "雙方在微觀層面確實存在認知落差:日本尋求的是「結構性缺口填補」,而台灣尋求的是「市場營收拓展」。"
 )
 PARTNER = "在此階段,台灣憑藉語言與文化優勢,成為日本企業進入中國市場的重要合作夥伴。"
 

@@ -103,6 +103,111 @@ def test_a_fraction_and_a_percentage_of_the_same_share_agree() -> None:
     assert unmatched_quantities(claim, ["日本必須將出島升級為產業界的標準配備"])
 
 
+def test_a_bare_thousand_or_ten_thousand_before_a_counter_is_a_number() -> None:
+    assert Quantity(Decimal(1000), "person") in quantities("千人規模的日本商社")
+    assert Quantity(Decimal(10000), "firm") in quantities("萬家企業")
+    claim = "當一支 30 人的團隊試圖對接千人規模的日本商社時"
+    passage = "30 人的游擊隊對接萬人規模的日本商社"
+    assert [str(q) for q in unmatched_quantities(claim, [passage])] == ["1000 (person)"]
+    assert not unmatched_quantities("千人規模的商社", ["千人規模的商社"])
+    # idioms and vague amounts are not numbers
+    idioms = ("千萬不要放棄", "萬一失敗", "數萬人", "何万人もの", "成千上萬人", "万年筆", "万博")
+    for text in idioms:
+        assert quantities(text) == frozenset(), text
+
+
+def test_work_time_units_are_hours_days_and_months_not_people() -> None:
+    claim = "whether a system can offset three man-hours of work"
+    assert [str(q) for q in unmatched_quantities(claim, ["這套系統能否抵銷 3 個人力?"])] == [
+        "3 (hour)"
+    ]
+    assert not unmatched_quantities("three man-hours", ["3 man-hours"])
+    assert not unmatched_quantities("3 person-hours", ["3 人時"])
+    assert ("5", "day") in values("5 person-days") & values("5人日")
+    assert ("2", "month") in values("2人月")
+    assert ("3", "person") in values("3人日本へ派遣")  # 3 people, 日本: not 人日
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("日本企業の9割が導入", ("90", "percent")),
+        ("4割近くが", ("40", "percent")),
+        ("6割強の", ("60", "percent")),
+        ("三成的企業", ("30", "percent")),
+        ("四成五的受訪者", ("45", "percent")),
+        ("3割5分", ("35", "percent")),
+    ],
+)
+def test_tenths_are_read_before_any_following_word(
+    text: str, expected: tuple[str, str | None]
+) -> None:
+    assert expected in values(text)
+
+
+def test_tenths_are_not_read_in_compounds() -> None:
+    for text in ("三成本", "二成長", "一成不變", "3割引", "5割安"):
+        assert ("30", "percent") not in values(text) and all(
+            unit != "percent" for _, unit in values(text)
+        ), text
+
+
+def test_a_hedged_claim_number_is_approximate() -> None:
+    assert str(Quantity(Decimal(60), "percent", approximate=True)) == "~60%"
+    for text in ("約 60%", "6割強", "nearly 60%", "60% or so", "六成左右", "近六成", "60%以上"):
+        assert {q.approximate for q in quantities(text)} == {True}, text
+    assert {q.approximate for q in quantities("60% の回答者")} == {False}
+    assert {q.approximate for q in quantities("三十多年")} == {True}
+    assert ("30", "year") in values("三十多年")
+    assert {q.approximate for q in quantities("60%強化")} == {False}  # 強化: strengthen
+    assert {q.approximate for q in quantities("最近3年")} == {False}  # 最近: recently
+    # a passage is read generously: its hedges do not matter
+    assert {q.approximate for q in quantities("約 60%", generous=True)} == {False}
+
+
+def test_an_approximate_number_matches_within_ten_percent_of_the_passage() -> None:
+    assert not unmatched_quantities("チームの6割強", ["61.5% 的團隊"])
+    assert not unmatched_quantities("nearly 40% of partnerships", ["38.5% of partnerships"])
+    assert not unmatched_quantities("about 800,000 workers", [TALENT])
+    assert unmatched_quantities("實際上有近五成的既有合作", [SURVEY])
+    assert unmatched_quantities("roughly two-thirds are startups", ["佔比已達 54%"])
+    assert unmatched_quantities("about 900,000 workers", [TALENT])
+    # exact numbers stay exact, hedged units still agree, calendar years have no tolerance
+    assert unmatched_quantities("60% of the teams", ["61.5% 的團隊"])
+    assert unmatched_quantities("about 40 partnerships", ["近 40% 的既有合作"])
+    assert unmatched_quantities("around 2031", ["至 2030 年"])
+
+
+def test_an_approximate_half_but_not_a_bound() -> None:
+    assert not unmatched_quantities("nearly half of the firms", ["48% of the firms"])
+    assert not unmatched_quantities("約半数の企業", ["52% 的企業"])
+    assert unmatched_quantities("近半數的企業", ["40% 的企業"])
+    bounds = ("more than half", "超過半數的企業", "過半のシェア", "半数を超えている", "半數以上")
+    for text in bounds:
+        assert quantities(text) == frozenset(), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("two in five partnerships", "0.4"),
+        ("one in three respondents", "0.3333"),
+        ("3 out of 10 firms", "0.3"),
+        ("五人に一人", "0.2"),
+        ("十家企業中有三家", "0.3"),
+    ],
+)
+def test_x_in_y_is_a_share(text: str, expected: str) -> None:
+    assert (expected, "fraction") in values(text)
+
+
+def test_x_in_y_agrees_with_a_percentage() -> None:
+    claim = "close to two in five existing partnerships are still one-off deals"
+    assert not unmatched_quantities(claim, [SURVEY])
+    assert unmatched_quantities("one in three respondents", [SURVEY])
+    assert ("5", "year") in values("two in five years")  # a duration, not a share
+
+
 def test_a_claim_number_the_passage_lacks_is_reported() -> None:
     assert [str(q) for q in unmatched_quantities("缺口將高達 97 萬人", [TALENT])] == [
         "970000 (person)"
@@ -225,3 +330,13 @@ def test_offline_vetoes_are_final_over_the_llm_judge(verifier: OfflineVerifier) 
     wrong = "根據日本經濟產業省預估,至 2030 年日本 IT 與數位人才缺口將高達 97 萬人。"
     assert not combined.verify(wrong, [TALENT]).supported
     assert combined.verify("Japan's IT talent gap is large.", [TALENT]).supported
+
+
+def test_english_clauses_have_their_subject_not_their_object() -> None:
+    table = EntityTable.with_glossary(GLOSSARY)
+    pieces = table.subject_pieces(
+        "In this phase, Japan became a key partner for Taiwanese companies, while Korea waited."
+    )
+    assert [who for who, _ in pieces] == ["japan", "korea"]
+    assert "Taiwanese" not in pieces[0][1] and "Japan" not in pieces[0][1]
+    assert table.subject_pieces("Demand for Japanese quality keeps rising.") == []
