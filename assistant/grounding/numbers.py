@@ -85,6 +85,7 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "firm": ("家", "社", "companies", "company", "firms", "firm"),
     "times": ("次", "回", "倍", "times", "fold"),
     "stage": ("階段", "段階", "phases", "phase", "stages", "stage"),
+    "quarter": ("個季度", "季度", "四半期", "quarters", "quarter"),
 }  # fmt: skip
 _UNIT_OF = sorted(
     ((word, unit) for unit, words in _UNIT_WORDS.items() for word in words),
@@ -484,7 +485,15 @@ def _compatible(claim: Quantity, passage: Quantity) -> bool:
 
 
 def _same_kind(claim: Quantity, passage: Quantity) -> bool:
-    return claim.unit is not None and claim.unit == passage.unit and claim.value != passage.value
+    """Two different numbers of one kind: the same unit, or both plain counts (37
+    questionnaires, 39 responses) but not a year (2025) against a count."""
+    if claim.unit != passage.unit or claim.value == passage.value:
+        return False
+    return claim.unit is not None or not any(_looks_like_year(q) for q in (claim, passage))
+
+
+def _looks_like_year(quantity: Quantity) -> bool:
+    return quantity.value % 1 == 0 and 1800 <= quantity.value <= 2200
 
 
 def _same_kind_values(claim: Quantity, stated: Iterable[Quantity]) -> str:

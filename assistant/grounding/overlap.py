@@ -14,7 +14,11 @@ from typing import Any
 
 from ingest.text import fold_script, lexical_tokens, split_sentences
 
-_CLAUSE_BREAK = re.compile(r"[,,;;::]|——|—|\s(?:while|whereas|but|and which)\s|、(?=[^、]{8,})")
+# a comma, but not a thousands separator (790,000); semicolons, colons, dashes, "while" …
+_CLAUSE_BREAK = re.compile(
+    r"(?<!\d),|,(?!\d{3})|[\uff0c;\uff1b:\uff1a]|——|—|\s(?:while|whereas|but|and which)\s"
+    r"|、(?=[^、]{8,})"
+)
 _CLAUSE_END = re.compile(r"[,,;;。.!?!?、::—]")
 
 

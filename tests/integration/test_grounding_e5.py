@@ -54,3 +54,11 @@ def test_swapped_roles_are_caught_across_languages(
 def test_a_faithful_translation_is_supported(verifier: OfflineVerifier) -> None:
     claim = "At this stage Taiwan, thanks to its language and culture, became an important partner for Japanese companies entering the Chinese market."  # noqa: E501
     assert verifier.verify(claim, [PARTNER]).supported
+
+
+def test_two_numbers_swapped_within_one_clause_are_caught(verifier: OfflineVerifier) -> None:
+    passage = "本系列調查共收集了 37 份日本領袖問卷與 39 份台灣先行者反饋。"
+    swapped = "The surveys gathered 39 questionnaires from Japanese leaders with 37 responses from Taiwanese pioneers."  # noqa: E501
+    right = "The surveys gathered 37 questionnaires from Japanese leaders and 39 responses from Taiwanese pioneers."  # noqa: E501
+    assert verifier.signals(swapped, [passage]).unmatched_numbers
+    assert not verifier.signals(right, [passage]).unmatched_numbers

@@ -72,6 +72,8 @@ def test_the_same_number_written_six_ways(text: str) -> None:
         ("過去四十年間", ("40", "year")),
         ("forty-five", ("45", None)),
         ("四分之一", ("0.25", "fraction")),
+        ("三個季度", ("3", "quarter")),
+        ("3 quarters", ("3", "quarter")),
         ("半數的企業", ("0.5", "fraction")),
         ("大手企業の半数", ("0.5", "fraction")),
         ("half of the firms", ("0.5", "fraction")),
