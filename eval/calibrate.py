@@ -26,9 +26,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.grounding import OfflineVerifier, Signals, Thresholds, combined_score, vetoed
-from assistant.grounding.verifier import PAIRS
+from assistant.grounding.overlap import passage_segments
+from assistant.grounding.verifier import PAIRS, pair_key
 from eval.claims import Claim, load_claims
 from eval.metrics import confusion
+from ingest.load import Document
 
 CLAUSE_WEIGHTS = (0.25, 0.5, 0.75)
 LEXICAL_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
@@ -58,8 +60,9 @@ def predict(signals: Signals, thresholds: Thresholds) -> bool:
     return combined_score(signals, thresholds) >= thresholds.for_pair(signals.pair)
 
 
-def fit(items: Sequence[Measured]) -> Thresholds:
-    """The parameters that maximise balanced accuracy on ``items``."""
+def fit(items: Sequence[Measured], offset: dict[str, float] | None = None) -> Thresholds:
+    """The parameters that maximise balanced accuracy on ``items`` (with ``offset``, the
+    language-pair offsets, fixed beforehand)."""
     positives = max(1, sum(item.supported for item in items))
     negatives = max(1, len(items) - positives)
     best: tuple[float, Thresholds] | None = None
@@ -80,6 +83,7 @@ def fit(items: Sequence[Measured]) -> Thresholds:
             length_weight=length,
             length_baseline=baseline,
             clause_lexical_weight=clause_lexical,
+            offset=dict(offset if offset is not None else Thresholds().offset),
         )
         scores: dict[str, float] = {}
         error = 0.0
@@ -133,16 +137,48 @@ def held_out(claim: Claim) -> bool:
     return int(digest[:8], 16) % 10 < 3
 
 
-def cross_validate(items: Sequence[Measured], folds: int = 5) -> list[bool]:
+def cross_validate(
+    items: Sequence[Measured], folds: int = 5, offset: dict[str, float] | None = None
+) -> list[bool]:
     """Out-of-fold predictions: each claim judged by parameters fitted without its passage."""
     predictions = [False] * len(items)
     for fold in range(folds):
         train = [i for i in items if passage_fold(i.claim, folds) != fold]
-        thresholds = fit(train)
+        thresholds = fit(train, offset)
         for index, item in enumerate(items):
             if passage_fold(item.claim, folds) == fold:
                 predictions[index] = predict(item.signals, thresholds)
     return predictions
+
+
+def translation_offsets(verifier: OfflineVerifier, corpus: Path) -> dict[str, float]:
+    """How close e5 puts a sentence and its translation, by directed language pair, less the
+    mean over pairs: measured on the corpus's editions (documents with ``translation_of``),
+    paragraph by paragraph, each sentence against the aligned paragraph's best segment."""
+    from ingest.load import load_corpus
+    from ingest.text import paragraph_spans, split_sentences
+
+    documents, _ = load_corpus(corpus)
+    editions: dict[str, list[Document]] = {}
+    for document in documents:
+        editions.setdefault(document.translation_of or document.doc_id, []).append(document)
+    closeness: dict[str, list[float]] = {}
+    for group in editions.values():
+        for source, target in itertools.permutations(group, 2):
+            if source.lang == target.lang:
+                continue
+            pairs = zip(paragraph_spans(source.text), paragraph_spans(target.text), strict=False)
+            for mine, theirs in pairs:
+                sentences = [s.text for s in split_sentences(mine.text) if len(s.text) > 8]
+                segments = passage_segments([theirs.text])
+                if not sentences:
+                    continue
+                vectors = verifier.embed([*sentences, *segments])
+                best = (vectors[: len(sentences)] @ vectors[len(sentences) :].T).max(axis=1)
+                closeness.setdefault(pair_key(source.lang, target.lang), []).extend(best)
+    means = {key: float(statistics.fmean(values)) for key, values in closeness.items()}
+    overall = statistics.fmean(means.values()) if means else 0.0
+    return {key: round(overall - mean, 4) for key, mean in sorted(means.items())}
 
 
 def measure(verifier: OfflineVerifier, claims: Sequence[Claim], progress: bool) -> list[Measured]:
@@ -164,15 +200,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     verifier = OfflineVerifier(
         make_embedder(settings.embedder), glossary=settings.corpus_dir / "glossary.json"
     )
+    offset = translation_offsets(verifier, settings.corpus_dir)
+    print("offsets by language pair (from the corpus's editions):", json.dumps(offset))
     items = measure(verifier, load_claims(path), progress=sys.stderr.isatty())
     labels = [i.supported for i in items]
 
-    cv = confusion(labels, cross_validate(items))
+    cv = confusion(labels, cross_validate(items, offset=offset))
     print(f"5-fold CV (grouped by passage): {cv.summary()}")
 
     train = [i for i in items if not held_out(i.claim)]
     test = [i for i in items if held_out(i.claim)]
-    fitted = fit(train)
+    fitted = fit(train, offset)
     split = confusion([i.supported for i in test], [predict(i.signals, fitted) for i in test])
     print(f"held-out split ({len(test)} claims, fitted on {len(train)}): {split.summary()}")
 
@@ -180,13 +218,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for language in sorted({i.signals.passage_language for i in items}):
         inside = [i for i in items if i.signals.passage_language != language]
         outside = [i for i in items if i.signals.passage_language == language]
-        fitted = fit(inside)
+        fitted = fit(inside, offset)
         table = confusion(
             [i.supported for i in outside], [predict(i.signals, fitted) for i in outside]
         )
         print(f"passages in {language} unseen ({len(outside)} claims): {table.summary()}")
 
-    final = fit(items)
+    final = fit(items, offset)
     whole = confusion(labels, [predict(i.signals, final) for i in items])
     print(f"fitted on all {len(items)} claims (in-sample): {whole.summary()}")
     print("Thresholds:", json.dumps(final.to_dict(), indent=2))
