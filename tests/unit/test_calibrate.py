@@ -38,9 +38,7 @@ def test_the_offset_of_a_language_pair_moves_the_score_in_that_direction_only() 
     assert combined_score(signals("ja", "en"), shifted) == pytest.approx(
         combined_score(signals("ja", "en"), base) + 0.02
     )
-    assert combined_score(signals("en", "ja"), shifted) == combined_score(
-        signals("en", "ja"), base
-    )
+    assert combined_score(signals("en", "ja"), shifted) == combined_score(signals("en", "ja"), base)
     assert signals("ja", "en").pair == "cross" and signals("en", "en").pair == "same"
 
 
