@@ -281,11 +281,25 @@ class EntityTable:
         both = bool(_BOTH_SIDES.search(passages))
         absent: dict[str, bool] = {}
         for mention in self.mentions(claim):
-            if mention.entity in named:
+            if mention.entity in named or self._said_within(mention.entity, passages):
                 continue
             excused = mention.abbreviated and both
             absent[mention.entity] = absent.get(mention.entity, True) and excused
         return sorted(_entity_label(key) for key, excused in absent.items() if not excused)
+
+    def _said_within(self, key: str, text: str) -> bool:
+        """A place or organisation named inside a longer name (熊本 in 「JASM 熊本廠」): the
+        passage is read generously. Not countries: 印度 inside 印度太平洋 is not India."""
+        entity = self.entities[key]
+        if entity.swappable:
+            return False
+        folded = fold_script(text)
+        return any(
+            re.search(rf"\b{re.escape(alias)}\b", text, re.IGNORECASE)
+            if alias.isascii()
+            else fold_script(alias) in folded
+            for alias in entity.aliases
+        )
 
     def keys(self, text: str) -> set[str]:
         return {mention.entity for mention in self.mentions(text)}

@@ -342,3 +342,10 @@ def test_english_clauses_have_their_subject_not_their_object() -> None:
     assert [who for who, _ in pieces] == ["japan", "korea"]
     assert "Taiwanese" not in pieces[0][1] and "Japan" not in pieces[0][1]
     assert table.subject_pieces("Demand for Japanese quality keeps rising.") == []
+
+
+def test_a_place_named_inside_a_longer_name_is_named_but_a_country_is_not() -> None:
+    table = EntityTable.with_glossary(GLOSSARY)
+    passage = "日本急需台灣協助復興其半導體製造能力(如 JASM 熊本廠案例)"
+    assert table.missing("the JASM plant in Kumamoto", passage) == []
+    assert table.missing("India needs partners", "インド太平洋で最も安定した力") == ["india"]
