@@ -238,3 +238,21 @@ def _quoted(passages: Any) -> Answer:
 
 def _must_not_fall_back(passages: Any) -> Answer:
     raise AssertionError("the local server should answer")
+
+
+def test_the_llm_judge_answers_through_the_server_and_vetoes_stay_final(
+    llm_server: str, e5_embedder: Any
+) -> None:
+    """The maintainers' path with an endpoint configured: ``make_verifier`` adds the LLM judge
+    to the offline checks. A wrong number is rejected by the offline veto whatever the model
+    says; another claim gets the judge's own verdict, through the real server."""
+    from assistant.grounding import CombinedVerifier, make_verifier
+
+    verifier = make_verifier(settings_for(llm_server), e5_embedder)
+    assert isinstance(verifier, CombinedVerifier)
+    passage = "根據日本經濟產業省(METI)預估,至 2030 年,日本 IT 與數位人才缺口將高達 79 萬人。"
+    wrong = verifier.verify("By 2030 Japan will lack 970,000 IT workers.", [passage])
+    assert not wrong.supported and "970000" in wrong.reason
+    judged = verifier.verify("METI expects a large IT talent gap in Japan by 2030.", [passage])
+    assert judged.reason.startswith("LLM judge:")
+    assert judged.score in (0.0, 1.0)
