@@ -166,6 +166,12 @@ _HEDGE_AFTER = re.compile(
 # 多/餘/余 between a number and its unit: 三十多年, 30餘家, 100余人, 3萬多人.
 _HEDGE_MID = re.compile(r"\s*(?:多|餘|余)")
 _VAGUE = re.compile(r"(?:數|数|幾|几|several|a few|a couple of)\s*(?=\S)", re.IGNORECASE)
+# "take months", "lasted years", "for decades": a duration in bare units is several of them
+_BARE_DURATION = re.compile(
+    r"\b(?:take|takes|took|taken|taking|last|lasts|lasted|lasting|spend|spends|spent|wait|"
+    r"waits|waited|for|within)\s+(?:many\s+|long\s+)?(?P<unit>months|years|weeks|days|decades)\b",
+    re.IGNORECASE,
+)
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
 _DECADE_SHORT = re.compile(r"(?<![\d.])(?P<value>[1-9]0)\s*年代")
 # 9割 = 90%, 三成 = 30%, but not 成功, 成本, 割合, 割引 or 一成不變 ("unchanging")
@@ -358,6 +364,10 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         unit, _, end = _unit_after(text, match.end())
         if unit in ("year", "month", "week", "day", "hour", "decade"):
             add(SEVERAL, unit, match.start(), end)
+    for match in _BARE_DURATION.finditer(text):
+        unit, _, end = _unit_after(text, match.start("unit"))
+        if unit and free(*match.span("unit")):
+            add(SEVERAL, unit, match.start("unit"), end)
     # 80年代 is the 1980s
     for match in _DECADE_SHORT.finditer(text):
         if free(*match.span()):

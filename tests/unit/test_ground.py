@@ -349,3 +349,10 @@ def test_a_place_named_inside_a_longer_name_is_named_but_a_country_is_not() -> N
     passage = "日本急需台灣協助復興其半導體製造能力(如 JASM 熊本廠案例)"
     assert table.missing("the JASM plant in Kumamoto", passage) == []
     assert table.missing("India needs partners", "インド太平洋で最も安定した力") == ["india"]
+
+
+def test_a_duration_in_bare_units_must_agree_with_the_passage() -> None:
+    passage = ["把傳統上需要數年的材料研發週期縮短到數週"]
+    assert unmatched_quantities("R&D cycles that traditionally take months", passage)
+    assert not unmatched_quantities("R&D cycles that traditionally take years", passage)
+    assert quantities("Over the years, in recent years, many years ago") == frozenset()
