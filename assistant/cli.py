@@ -249,6 +249,8 @@ def evaluate(
     from eval.claims import report as claims_report
     from eval.report import write_reports
     from eval.run import (
+        CLAIMS_GATED,
+        GATED,
         GateError,
         QuestionsError,
         check_gates,
@@ -264,7 +266,9 @@ def evaluate(
         _fail("give exactly one of --questions FILE or --claims FILE", EXIT_USAGE)
         return
     try:
-        gates = [parse_gate(text) for text in fail_under]
+        gates = [
+            parse_gate(text, CLAIMS_GATED if claims is not None else GATED) for text in fail_under
+        ]
     except GateError as error:
         _fail(str(error), EXIT_USAGE)
         return
@@ -284,7 +288,7 @@ def evaluate(
         write_jsonl(verdict_records(judged), out)
         result = claims_report(judged)
         click.echo(result.markdown())
-        overall = result.overall.to_dict()
+        overall = result.gate_metrics()
         failures = []
         for gate in gates:
             value = overall.get(gate.metric)

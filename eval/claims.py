@@ -62,9 +62,22 @@ class ClaimsReport:
     by_kind: dict[str, Confusion]
     by_language: dict[str, Confusion]
     wrong_numbers_accepted: tuple[str, ...]
+    wrong_numbers: int = 0  # claims of kind wrong_number or unit_change
+
+    @property
+    def numbers_caught(self) -> float:
+        """Share of the wrong-number claims rejected (1.0: no wrong number accepted)."""
+        if not self.wrong_numbers:
+            return 1.0
+        return 1 - len(self.wrong_numbers_accepted) / self.wrong_numbers
+
+    def gate_metrics(self) -> dict[str, Any]:
+        """What ``--fail-under`` can name in claims mode."""
+        return self.overall.to_dict() | {"numbers_caught": self.numbers_caught}
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "numbers_caught": self.numbers_caught,
             "overall": self.overall.to_dict(),
             "by_kind": {k: v.to_dict() for k, v in self.by_kind.items()},
             "by_language": {k: v.to_dict() for k, v in self.by_language.items()},
@@ -129,16 +142,14 @@ def report(judged: Sequence[tuple[Claim, GroundingVerdict]]) -> ClaimsReport:
     for row in judged:
         kinds[row[0].kind or "-"].append(row)
         languages[row[0].lang].append(row)
-    wrong = tuple(
-        claim.id
-        for claim, verdict in judged
-        if claim.kind in ("wrong_number", "unit_change") and verdict.supported
-    )
+    numeric = [(c, v) for c, v in judged if c.kind in ("wrong_number", "unit_change")]
+    wrong = tuple(claim.id for claim, verdict in numeric if verdict.supported)
     return ClaimsReport(
         overall=table(judged),
         by_kind={k: table(v) for k, v in kinds.items()},
         by_language={k: table(v) for k, v in languages.items()},
         wrong_numbers_accepted=wrong,
+        wrong_numbers=len(numeric),
     )
 
 

@@ -183,3 +183,27 @@ def test_claims_mode_scores_the_verifier(workspace: tuple[Path, dict[str, str]])
     assert "balanced accuracy" in result.stdout
     assert "wrong numbers accepted: none" in result.stdout
     assert "| zh-TW |" in result.stdout and "| wrong_number |" in result.stdout
+
+
+def test_claims_mode_is_a_regression_gate_too(workspace: tuple[Path, dict[str, str]]) -> None:
+    root, env = workspace
+    claims = write_jsonl(root / "claims.jsonl", CLAIMS)
+    out = root / "gated.jsonl"
+    passing = run(
+        ["eval", "--claims", str(claims), "--out", str(out), "--fail-under", "numbers_caught=1"],
+        env,
+        root,
+    )
+    assert passing.returncode == 0, passing.stderr
+    failing = run(
+        ["eval", "--claims", str(claims), "--out", str(out), "--fail-under", "accuracy=1.01"],
+        env,
+        root,
+    )
+    assert failing.returncode != 0 and "accuracy" in failing.stderr
+    unknown = run(
+        ["eval", "--claims", str(claims), "--out", str(out), "--fail-under", "hit@5=0.9"],
+        env,
+        root,
+    )
+    assert unknown.returncode == 2 and "numbers_caught" in unknown.stderr
