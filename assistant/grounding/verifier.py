@@ -26,6 +26,7 @@ from assistant.grounding.numbers import (
     quantities,
     unmatched_quantities,
 )
+from assistant.grounding.opposites import opposed_terms
 from assistant.grounding.overlap import (
     claim_clauses,
     clause_lexical_coverage,
@@ -69,6 +70,7 @@ class Signals:
     clause_lexical: float = 0.0  # worst clause's share of Han/kana bigrams in the passages
     role_conflicts: int = 0  # claim clauses whose content the passages say of another country
     passage_language: str = ""
+    opposed: tuple[str, ...] = ()  # "claim term / passage term" pairs of opposites
 
     @property
     def pair(self) -> str:
@@ -177,6 +179,10 @@ class OfflineVerifier:
             )
         if signals.negation_mismatch:
             return GroundingVerdict(False, min(score, 0.3), "negation differs from the passage")
+        if signals.opposed:
+            shown = ", ".join(signals.opposed)
+            reason = f"the passage says the opposite: {shown}"
+            return GroundingVerdict(False, min(score, 0.3), reason)
         if signals.verbatim:
             return GroundingVerdict(True, max(score, 1.0), "quoted verbatim from a passage")
         if score < t.for_pair(signals.pair):
@@ -226,6 +232,7 @@ class OfflineVerifier:
             best_segment=segments[best],
             language=language,
             passage_language=detect_language(text),
+            opposed=tuple(f"{o.claim_term} / {o.passage_term}" for o in opposed_terms(claim, text)),
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
             verbatim=_quoted(claim, passages),
             clause_lexical=clause_lexical_coverage(clauses, text),
@@ -358,6 +365,7 @@ def vetoed(signals: Signals, thresholds: Thresholds) -> bool:
         or signals.swap_gain > thresholds.swap_margin
         or signals.role_conflicts > 0
         or signals.negation_mismatch
+        or signals.opposed
     )
 
 

@@ -1,0 +1,51 @@
+"""Opposite terms across the three languages (pure)."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import FakeEmbedder
+
+from assistant.grounding import OfflineVerifier
+from assistant.grounding.opposites import opposed_terms
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("稟議制是由上而下的決策機制。", "稟議制是日本特有的「由下而上(Bottom-up)」決策機制。"),
+        ("Ringi is a top-down mechanism.", "稟議制は日本特有のボトムアップ型の意思決定である。"),
+        ("出島は本社の内部に置かれる。", "在組織外設立擁有獨立決策權的新創合作單位。"),
+        ("Demand for hardware keeps growing.", "對軟體的需求只會越來越大。"),
+        ("This is one of the strategic depths.", "東南亞與印度是唯一的戰略縱深。"),
+    ],
+)
+def test_a_claim_using_the_opposite_term_is_caught(claim: str, passage: str) -> None:
+    assert opposed_terms(claim, passage)
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        # both sides named in the claim: a comparison, not a contradiction
+        ("Unlike top-down Taiwan, Japan decides bottom-up.", "日本由下而上,台灣由上而下。"),
+        # the passage negates the other side: "not short-term" supports "long-term"
+        ("Japan thinks long-term.", "日本企業不追求短期的獲利。"),
+        # the claim negates its term: "not bottom-up" does not contradict "top-down"
+        ("台灣的決策不是由下而上的。", "台灣常見的是「高層授權(Top-down)」。"),
+        # the same side in other words
+        ("The essay calls it a top-down style.", "台灣常見的「高層授權(Top-down)」。"),
+    ],
+)
+def test_comparisons_negations_and_agreement_are_not_opposites(claim: str, passage: str) -> None:
+    assert opposed_terms(claim, passage) == []
+
+
+def test_the_verifier_rejects_an_opposite_with_its_reason() -> None:
+    verifier = OfflineVerifier(FakeEmbedder())
+    verdict = verifier.verify(
+        "稟議制是由上而下的決策機制。", ["稟議制是日本特有的「由下而上(Bottom-up)」決策機制。"]
+    )
+    assert not verdict.supported
+    assert "opposite" in verdict.reason and "由上而下" in verdict.reason
