@@ -26,7 +26,7 @@ from assistant.grounding.numbers import (
     quantities,
     unmatched_quantities,
 )
-from assistant.grounding.opposites import opposed_terms
+from assistant.grounding.opposites import opposed_roles, opposed_terms
 from assistant.grounding.overlap import (
     claim_clauses,
     clause_lexical_coverage,
@@ -232,7 +232,13 @@ class OfflineVerifier:
             best_segment=segments[best],
             language=language,
             passage_language=detect_language(text),
-            opposed=tuple(f"{o.claim_term} / {o.passage_term}" for o in opposed_terms(claim, text)),
+            opposed=tuple(
+                f"{o.claim_term} / {o.passage_term}"
+                for o in [
+                    *opposed_terms(claim, text),
+                    *opposed_roles(claim, text, self.entities),
+                ]
+            ),
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
             verbatim=_quoted(claim, passages),
             clause_lexical=clause_lexical_coverage(clauses, text),
