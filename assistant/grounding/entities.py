@@ -284,7 +284,8 @@ _NOT_SUBJECT = re.compile(
 def _is_subject(text: str, mention: Mention, start: int, end: int) -> bool:
     """台湾は…, 日本急需…, 台湾の起業家は… and 台灣的創業者… are subjects; 日本の材料に依存,
     與日本, 對台灣 are not."""
-    if start < mention.start and text[mention.start - 1] in "與与和對对向由於于":
+    # 與日本, 對台灣, 進入日本, 在日本, 赴台: an object or a place, not the subject
+    if start < mention.start and text[mention.start - 1] in "與与和對对向由於于入往赴到在從从至":
         return text[mention.start - 1] == "由"  # 由日本導航: the agent
     follower = _NOT_SUBJECT.match(text, mention.end)
     if not follower:
@@ -305,6 +306,12 @@ _EN_NOT_SUBJECT = re.compile(
     r"towards|about|as|at|upon|under|through|via|among|and|or|the|a|an)\s+$",
     re.IGNORECASE,
 )
+_EN_BOTH = re.compile(r"\bboth\s+$", re.IGNORECASE)
+_EN_AND = re.compile(r"\s*(?:,|and|&)\s*", re.IGNORECASE)
+_COORDINATORS = "與与和及と、"
+# The subject of a clause about two countries together (日本と台湾は, "Japan and Taiwan are"):
+# it gives neither country a role of its own.
+JOINT = "*both*"
 _EN_CLAUSE_BREAK = re.compile(r"[,;:—]|\s(?:while|whereas|but|and which)\s")
 _MARKED_SUBJECT = re.compile(r"\s*(?:は|が|も|則|则)")
 
@@ -470,7 +477,10 @@ class EntityTable:
                 pieces = [(start, cuts[0].start if cuts else end, subject)]
                 for index, m in enumerate(cuts):
                     stop = cuts[index + 1].start if index + 1 < len(cuts) else end
-                    pieces.append((m.start, stop, m.entity))
+                    joint = any(
+                        o.end + 1 == m.start and body[o.end] in _COORDINATORS for o in mentions
+                    )
+                    pieces.append((m.start, stop, JOINT if joint else m.entity))
                 for low, high, who in pieces:
                     subject = who or subject
                     if subject:
@@ -483,10 +493,15 @@ class EntityTable:
             subject = ""
             for clause in _EN_CLAUSE_BREAK.split(sentence.text):
                 mentions = sorted(self._countries(clause), key=lambda m: m.start)
-                who = next(
-                    (m.entity for m in mentions if not _EN_NOT_SUBJECT.search(clause[: m.start])),
-                    "",
+                first = next(
+                    (m for m in mentions if not _EN_NOT_SUBJECT.search(clause[: m.start])), None
                 )
+                who = first.entity if first else ""
+                if first and (
+                    _EN_BOTH.search(clause[: first.start])
+                    or any(_EN_AND.fullmatch(clause[first.end : o.start]) for o in mentions)
+                ):
+                    who = JOINT  # "Japan and Taiwan are …", "both Taiwan and Japan need …"
                 subject = who or subject
                 blanked = list(clause)
                 for m in mentions:
@@ -517,7 +532,8 @@ class EntityTable:
         those they say of the same one (CJK text on both sides)."""
         said: dict[str, set[str]] = {}
         for subject, grams in self.subject_clauses(passages):
-            said.setdefault(subject, set()).update(grams)
+            if subject != JOINT:
+                said.setdefault(subject, set()).update(grams)
         balance = 0
         for subject, grams in self.subject_clauses(claim):
             if subject not in said or len(said) < 2:

@@ -17,7 +17,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
-from assistant.grounding.entities import EntityTable
+from assistant.grounding.entities import JOINT, EntityTable
 from assistant.grounding.negation import negation_conflict
 from assistant.grounding.numbers import (
     _compatible,
@@ -259,7 +259,9 @@ class OfflineVerifier:
         )
         if language == passage_language or lexical > 0:
             return lexical
-        said = [(w, p) for w, p in self.entities.subject_pieces(text) if _substantial(p)]
+        said = [
+            (w, p) for w, p in self.entities.subject_pieces(text) if _substantial(p) and w != JOINT
+        ]
         if len({who for who, _ in said}) < 2:
             return lexical
         claimed = [

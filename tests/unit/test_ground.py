@@ -356,3 +356,14 @@ def test_a_duration_in_bare_units_must_agree_with_the_passage() -> None:
     assert unmatched_quantities("R&D cycles that traditionally take months", passage)
     assert not unmatched_quantities("R&D cycles that traditionally take years", passage)
     assert quantities("Over the years, in recent years, many years ago") == frozenset()
+
+
+def test_two_countries_together_are_a_joint_subject_with_no_role_of_their_own() -> None:
+    table = EntityTable.with_glossary(GLOSSARY)
+
+    def subjects(text: str) -> set[str]:
+        return {who for who, _ in table.subject_pieces(text)}
+
+    assert subjects("日本と台湾はアジアで最も高齢化が深刻な経済圏だ。") == {"*both*"}
+    assert subjects("Japan and Taiwan are ageing fast.") == {"*both*"}
+    assert subjects("進入日本市場的台灣新創需要耐心。") == {"taiwan"}
