@@ -85,7 +85,7 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "firm": ("家", "社", "companies", "company", "firms", "firm"),
     "times": ("次", "回", "倍", "times", "fold"),
     "stage": ("階段", "段階", "phases", "phase", "stages", "stage"),
-    "quarter": ("個季度", "季度", "四半期", "quarters", "quarter"),
+    "quarter": ("個季度", "季度", "四半期", "quarters", "quarter", "季"),
 }  # fmt: skip
 _UNIT_OF = sorted(
     ((word, unit) for unit, words in _UNIT_WORDS.items() for word in words),
@@ -102,7 +102,7 @@ _WORK_UNIT_NOT_BEFORE = {
 # Counters that make a run of CJK numerals a number (三個月, 四十年, 兩大, 三次, 39社).
 _CJK_COUNTERS = (
     "個月年月週周天日時小人名位家社次回倍成割份件項種大階段期代世紀歲歳輪場支條条所座億萬万千"
-    "分之のつヶか箇国國席点點張台部本"
+    "分之のつヶか箇国國席点點張台部本季"
 )
 
 
@@ -236,6 +236,27 @@ def _any_value(text: str) -> Decimal | None:
     except InvalidOperation:
         value = _cjk_value(text)
         return Decimal(value) if value is not None else None
+
+
+_ONE_UNIT = re.compile(
+    r"(?<!half )\b(?:a|an|one)\s+(?:single\s+)?(?P<unit>month|year|week|decade|quarter)"
+    r"\b(?![-\w])",
+    re.IGNORECASE,
+)
+_ENGLISH_WORD = re.compile(r"\s+[A-Za-z][A-Za-z-]*")
+
+
+def _unit_after_words(text: str, end: int) -> str | None:
+    """An English unit one or two words after ``end``: "790,000 Japanese companies"."""
+    word = _ENGLISH_WORD.match(text, end)
+    for _ in range(2):
+        if not word:
+            return None
+        unit, _, _ = _unit_after(text, word.end())
+        if unit and unit != "decade":
+            return unit
+        word = _ENGLISH_WORD.match(text, word.end())
+    return None
 
 
 def _unit_after(text: str, end: int) -> tuple[str | None, Decimal, int]:
@@ -383,8 +404,14 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             continue
         value = _any_value(match.group("value"))
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
+        if unit is None and value is not None and not (value % 1 == 0 and 1800 <= value <= 2200):
+            unit = _unit_after_words(text, end) or unit
         if value is not None:
             add(value * multiplier, unit, match.start(), end, hedged)
+    # "a month", "one single year": one of a unit (a bare "one" is not a number in a claim)
+    for match in _ONE_UNIT.finditer(text):
+        if free(*match.span()):
+            add(Decimal(1), match.group("unit").casefold(), *match.span())
     for match in _CJK_RUN.finditer(text):
         if not free(*match.span()):
             continue
@@ -511,9 +538,20 @@ def _same_kind_values(claim: Quantity, stated: Iterable[Quantity]) -> str:
 
 
 def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
-    """The claim's quantities that no passage states (with a compatible unit)."""
+    """The claim's quantities that no passage states (with a compatible unit). A number with
+    a unit the passages also use with numbers must be one of those: "a single month" is not
+    matched by a stray 一 when the passage says 三か月."""
     stated = quantities("\n".join(passages), generous=True)
+
+    def matched(q: Quantity) -> bool:
+        alike = [p for p in stated if q.unit is not None and _same_unit(q, p)]
+        return any(_compatible(q, p) for p in (alike or stated))
+
     return sorted(
-        (q for q in quantities(claim) if not any(_compatible(q, p) for p in stated)),
+        (q for q in quantities(claim) if not matched(q)),
         key=lambda q: (q.value, q.unit or "", q.approximate),
     )
+
+
+def _same_unit(claim: Quantity, passage: Quantity) -> bool:
+    return claim.unit == passage.unit or {claim.unit, passage.unit} == {"fraction", "percent"}

@@ -367,3 +367,16 @@ def test_two_countries_together_are_a_joint_subject_with_no_role_of_their_own() 
     assert subjects("日本と台湾はアジアで最も高齢化が深刻な経済圏だ。") == {"*both*"}
     assert subjects("Japan and Taiwan are ageing fast.") == {"*both*"}
     assert subjects("進入日本市場的台灣新創需要耐心。") == {"taiwan"}
+
+
+def test_a_unit_the_passage_counts_in_must_carry_one_of_its_numbers() -> None:
+    passage = ["台湾では三か月といえば長すぎる遅れだが、三か月を要する一件の交渉は投資だ。"]
+    assert unmatched_quantities("In Taiwan even a single month counts as a long delay.", passage)
+    assert unmatched_quantities("一份耗時三季的協商", ["一份耗時三個月的協商"])
+    assert not unmatched_quantities("a three-month negotiation", passage)
+
+
+def test_a_unit_a_word_or_two_after_the_number_still_counts() -> None:
+    assert ("790000", "firm") in values("790,000 Japanese companies")
+    assert ("2030", None) in values("In 2030 Japanese companies")
+    assert unmatched_quantities("790,000 Japanese companies", ["79万人の人材が不足する"])
