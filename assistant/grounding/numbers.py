@@ -86,6 +86,8 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "times": ("次", "回", "倍", "times", "fold"),
     "stage": ("階段", "段階", "phases", "phase", "stages", "stage"),
     "quarter": ("個季度", "季度", "四半期", "quarters", "quarter", "季"),
+    "department": ("部門", "部署", "departments", "department", "divisions", "division"),
+    "team": ("團隊", "团队", "チーム", "teams", "team"),
 }  # fmt: skip
 _UNIT_OF = sorted(
     ((word, unit) for unit, words in _UNIT_WORDS.items() for word in words),
