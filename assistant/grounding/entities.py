@@ -284,8 +284,8 @@ _NOT_SUBJECT = re.compile(
 def _is_subject(text: str, mention: Mention, start: int, end: int) -> bool:
     """台湾は…, 日本急需…, 台湾の起業家は… and 台灣的創業者… are subjects; 日本の材料に依存,
     與日本, 對台灣 are not."""
-    # 與日本, 對台灣, 進入日本, 在日本, 赴台: an object or a place, not the subject
-    if start < mention.start and text[mention.start - 1] in "與与和對对向由於于入往赴到在從从至":
+    # 與日本, 對台灣, 進入日本, 赴台: an object or a destination, not the subject
+    if start < mention.start and text[mention.start - 1] in "與与和對对向由於于入往赴到從从至":
         return text[mention.start - 1] == "由"  # 由日本導航: the agent
     follower = _NOT_SUBJECT.match(text, mention.end)
     if not follower:

@@ -207,7 +207,8 @@ def negation_conflict(claim: str, segment: str) -> bool:
     def conflict(a: str, a_language: str, b: str, b_language: str) -> bool:
         asserted = _content_bigrams(b) - _negated_clauses(b, b_language)
         for start, end in _negated_scopes(a, a_language):
-            if any(not _is_name(gram) for gram in _content_bigrams(a[start:end]) & asserted):
+            shared = _content_bigrams(a[start:end]) & asserted
+            if any(not _is_name(gram) and not _HIRAGANA_ONLY.fullmatch(gram) for gram in shared):
                 return True
         return False
 
@@ -216,6 +217,8 @@ def negation_conflict(claim: str, segment: str) -> bool:
     )
 
 
+# こと, ない, する: Japanese grammar, shared by any two sentences; not a phrase of content
+_HIRAGANA_ONLY = re.compile(r"[\u3040-\u309f]+")
 _NAMES = frozenset(fold_script(n) for n in ("台灣", "日本", "中國", "台日", "日台", "韓國", "美國"))
 
 

@@ -546,7 +546,8 @@ def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
     stated = quantities("\n".join(passages), generous=True)
 
     def matched(q: Quantity) -> bool:
-        alike = [p for p in stated if q.unit is not None and _same_unit(q, p)]
+        counted = q.unit is not None and not _looks_like_year(q)  # 2025年 is a date
+        alike = [p for p in stated if counted and _same_unit(q, p)]
         return any(_compatible(q, p) for p in (alike or stated))
 
     return sorted(

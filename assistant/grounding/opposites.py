@@ -47,7 +47,10 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     (("快速", "迅速", "速い", "fast"), ("緩慢", "遅い", "slow")),
     (("唯一", "the only"), ("之一", "one of")),
-    (("過濾", "排除", "filter out", "exclude"), ("尋找", "探す", "seek", "look for")),
+    (
+        ("過濾", "排除", "ふるい落と", "切り捨て", "除外", "filter out", "exclude", "screen out"),
+        ("尋找", "尋求", "探す", "探し", "seek", "look for"),
+    ),
     (("樂觀", "楽観", "optimistic"), ("悲觀", "悲観", "pessimistic")),
     (("順利", "順調", "smoothly"), ("受阻", "難航", "stall")),
 )

@@ -20,6 +20,7 @@ import numpy as np
 from assistant.grounding.entities import JOINT, EntityTable
 from assistant.grounding.negation import negation_conflict
 from assistant.grounding.numbers import (
+    Quantity,
     _compatible,
     _same_kind,
     _same_kind_values,
@@ -215,9 +216,8 @@ class OfflineVerifier:
         lexical = lexical_coverage(claim, text)
         # Step 3: roles
         swap_gain, pair = self._swap_gain(
-            claim, language, claim_entities & passage_entities, segments, segment_vectors,
-            similarity, lexical, text,
-        )  # fmt: skip
+            claim, language, claim_entities, passage_entities, lexical, text
+        )
         # Step 4: polarity against the best segment
         mismatch = negation_conflict(claim, segments[best])
         return Signals(
@@ -303,8 +303,8 @@ class OfflineVerifier:
         for index, clause in enumerate(clauses):
             aligned = quantities(pieces[int(np.argmax(similarities[index]))], generous=True)
             for q in quantities(clause):
-                if any(_compatible(q, p) for p in aligned):
-                    continue
+                if _is_date(q) or any(_compatible(q, p) for p in aligned):
+                    continue  # a year dates the clause; it is not said *about* something
                 if any(_same_kind(q, p) for p in aligned):
                     wrong.append(f"{q} (the passage says {_same_kind_values(q, aligned)} here)")
         return tuple(wrong)
@@ -313,21 +313,24 @@ class OfflineVerifier:
         self,
         claim: str,
         language: str,
-        shared: set[str],
-        segments: Sequence[str],
-        segment_vectors: np.ndarray,
-        similarity: float,
+        named: set[str],
+        stated: set[str],
         lexical: float,
         text: str,
     ) -> tuple[float, tuple[str, ...]]:
-        swappable = sorted(k for k in shared if self.entities.entities[k].swappable)
+        """How much better the claim's characters fit the passages with two of its countries
+        exchanged, or one of them replaced by another the passages name ("decision power lay
+        with the Taiwan side" against 「意思決定権は日本側に」). Embeddings barely see who does
+        what; the text's own characters do."""
+        countries = {k for k in stated if self.entities.entities[k].swappable}
         best_gain, best_pair = -1.0, cast(tuple[str, ...], ())
-        for i, first in enumerate(swappable):
-            for second in swappable[i + 1 :]:
+        for first in sorted(named & countries):
+            for second in sorted(countries - {first}):
+                if second in named and second < first:
+                    continue  # the same exchange, seen from the other side
                 swapped = self.entities.swapped(claim, first, second, language)
                 if swapped == claim:
                     continue
-                # Embeddings barely see who does what; the text's own characters do.
                 gain = lexical_coverage(swapped, text) - lexical
                 if gain > best_gain:
                     best_gain, best_pair = gain, (first, second)
@@ -399,6 +402,10 @@ def _at_numbers(clauses: Sequence[str]) -> list[str]:
             clause[low:high] for low, high in itertools.pairwise(cuts) if clause[low:high].strip()
         )
     return pieces
+
+
+def _is_date(quantity: Quantity) -> bool:
+    return quantity.unit in (None, "year", "decade") and 1800 <= quantity.value <= 2200
 
 
 def _substantial(piece: str) -> bool:

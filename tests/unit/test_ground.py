@@ -383,3 +383,26 @@ def test_a_unit_a_word_or_two_after_the_number_still_counts() -> None:
     assert ("790000", "firm") in values("790,000 Japanese companies")
     assert ("2030", None) in values("In 2030 Japanese companies")
     assert unmatched_quantities("790,000 Japanese companies", ["79万人の人材が不足する"])
+
+
+def test_a_year_is_a_date_not_a_count_of_years() -> None:
+    passage = ["To sum up the survey completed at the end of 2025: over the past three years …"]
+    assert not unmatched_quantities("2025年末に完了した調査によれば、ここ3年間", passage)
+
+
+def test_one_country_replaced_by_another_the_passage_names_is_a_swap(
+    verifier: OfflineVerifier,
+) -> None:
+    passage = "日本の商社が発注し、台湾の工場が生産した。意思決定権は日本側に高度に集中していた。"
+    claim = "当時は意思決定権が台湾側に高度に集中していた。"
+    verdict = verifier.verify(claim, [passage])
+    assert not verdict.supported and "swapped" in verdict.reason
+
+
+def test_japanese_grammar_shared_by_both_sides_is_not_a_contradiction() -> None:
+    claim = "真の好機は、消費者の目を奪い合うことではなく、実体産業を動かすことにある。"
+    passage = (
+        "真の機会である――消費者の目を奪い合おうとするのではなく(それは前の時代の戦場だ)、"
+        "巨象のような日本の実体産業の稼働を動かすことである。"
+    )
+    assert not negation_conflict(claim, passage)
