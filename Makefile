@@ -70,7 +70,7 @@ eval-gate: $(DEV_STAMP)
 		--fail-under fact_coverage=0.48 --fail-under refusal_precision=0.55 \
 		--fail-under refusal_recall=0.50 --fail-under language_match=0.95
 	$(BIN)/kakehashi eval --claims eval/claims.jsonl --out reports/claims.jsonl \
-		--fail-under balanced_accuracy=0.88 --fail-under numbers_caught=1.0
+		--fail-under balanced_accuracy=0.85 --fail-under numbers_caught=1.0
 
 # Known vulnerabilities in what is installed in .venv, from PyPI's vulnerability data (pip-audit's
 # default service). Where that data cannot be read, pip-audit reports each package "not found on

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -27,6 +27,8 @@ class Quantity:
     def __str__(self) -> str:
         if self.value == SEVERAL:
             return f"several ({self.unit})"
+        if self.value == PERIOD:
+            return f"a period ({self.unit})"
         shown = format(self.value, "f")
         if "." in shown:
             shown = shown.rstrip("0").rstrip(".")
@@ -175,6 +177,20 @@ _BARE_DURATION = re.compile(
     re.IGNORECASE,
 )
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
+PERIOD = Decimal(-2)  # "this quarter", 來年: the current or next period of a unit
+_PERIOD_UNIT = {
+    "year": "year", "年度": "year", "年": "year", "quarter": "quarter", "季": "quarter",
+    "month": "month", "月": "month", "week": "week", "週": "week", "周": "week",
+}  # fmt: skip
+_CENTURY_SHARE = re.compile(
+    r"(?P<quarter>四半世紀|quarter[- ]century|quarter of a century)|半個?世紀|half a century",
+    re.IGNORECASE,
+)
+_PERIOD = re.compile(
+    r"\b(?:this|next|last|the coming|the current)\s+(?P<unit>year|quarter|month|week)\b(?!s)"
+    r"|(?:今|明|去|本|來|来|下個?|上個?|這個?|这个?)(?P<unit2>年度|年|季|月|週|周)",
+    re.IGNORECASE,
+)
 _DECADE_SHORT = re.compile(r"(?<![\d.])(?P<value>[1-9]0)\s*年代")
 # 9割 = 90%, 三成 = 30%, but not 成功, 成本, 割合, 割引 or 一成不變 ("unchanging")
 # 六成四 = 64%, 3割5分 = 35%.
@@ -240,6 +256,7 @@ def _any_value(text: str) -> Decimal | None:
         return Decimal(value) if value is not None else None
 
 
+_DECADE_LONG = re.compile(r"\b(?:a\s+)?decade-long\b", re.IGNORECASE)
 _ONE_UNIT = re.compile(
     r"(?<!half )\b(?:a|an|one)\s+(?:single\s+)?(?P<unit>month|year|week|decade|quarter)"
     r"\b(?![-\w])",
@@ -377,6 +394,12 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
                     continue  # "two in five years", "3 in 10%"
             if num and den and num < den <= 100 and free(*match.span()):
                 add(_fraction(num, den), "fraction", *match.span())
+    for match in _CENTURY_SHARE.finditer(text):  # 半個世紀 = 50 years, 四半世紀 = 25
+        years = 25 if match.group("quarter") else 50
+        add(Decimal(years), "year", *match.span())
+    for match in _PERIOD.finditer(text):  # this quarter, 下季: a period, not an amount
+        word = (match.group("unit") or match.group("unit2")).casefold()
+        add(PERIOD, _PERIOD_UNIT[word], *match.span())
     for match in _HALF.finditer(text):
         before = text[max(0, match.start() - 12) : match.start()]
         bound = _HALF_BOUND.search(before) or _HALF_BOUND_AFTER.match(text, match.end())
@@ -410,6 +433,9 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             unit = _unit_after_words(text, end) or unit
         if value is not None:
             add(value * multiplier, unit, match.start(), end, hedged)
+    for match in _DECADE_LONG.finditer(text):
+        if free(*match.span()):
+            add(Decimal(1), "decade", *match.span())
     # "a month", "one single year": one of a unit (a bare "one" is not a number in a claim)
     for match in _ONE_UNIT.finditer(text):
         if free(*match.span()):
@@ -505,9 +531,18 @@ def _near(claim: Decimal, passage: Decimal) -> bool:
     return abs(claim - passage) <= abs(passage) * _TOLERANCE
 
 
+# Durations in months: a quarter is three months, a decade ten years.
+_MONTHS = {"month": 1, "quarter": 3, "year": 12, "decade": 120}
+
+
 def _compatible(claim: Quantity, passage: Quantity) -> bool:
     """Whether ``passage`` states ``claim``: the same value (within 10% of the passage value
     when the claim hedges it) and no conflicting unit."""
+    if claim.unit != passage.unit and {claim.unit, passage.unit} <= _MONTHS.keys():
+        if _looks_like_year(claim) or _looks_like_year(passage):
+            return False  # 2025年 is a date, not 24,300 months
+        claim = replace(claim, value=claim.value * _MONTHS[str(claim.unit)], unit="month")
+        passage = replace(passage, value=passage.value * _MONTHS[str(passage.unit)], unit="month")
     if {claim.unit, passage.unit} == {"fraction", "percent"}:  # a third is 33%, half is 50%
         claimed, stated = (
             q.value * 100 if q.unit == "fraction" else q.value for q in (claim, passage)
@@ -546,6 +581,9 @@ def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
     stated = quantities("\n".join(passages), generous=True)
 
     def matched(q: Quantity) -> bool:
+        if q.value == PERIOD:  # "this year" against a passage that names no period: can't tell
+            periods = [p for p in stated if p.value == PERIOD]
+            return not periods or any(p.unit == q.unit for p in periods)
         counted = q.unit is not None and not _looks_like_year(q)  # 2025年 is a date
         alike = [p for p in stated if counted and _same_unit(q, p)]
         return any(_compatible(q, p) for p in (alike or stated))

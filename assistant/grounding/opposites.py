@@ -39,8 +39,8 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("供給端", "供給側", "supply side"), ("需求端", "需要側", "demand side")),
     (("進口", "輸入", "import"), ("出口", "輸出", "export")),
     (("買方", "買い手", "buyer"), ("賣方", "売り手", "seller")),
-    (("領頭", "主導", "lead"), ("執行", "施工", "execute")),
-    (("規劃", "企画", "plan"), ("執行", "実行", "build")),
+    (("領頭", "主導"), ("執行", "施工")),
+    (("規劃", "企画"), ("執行", "実行")),
     (
         ("大企業", "大手企業", "large company", "large corporation"),
         ("新創", "スタートアップ", "startup"),

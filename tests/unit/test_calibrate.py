@@ -39,7 +39,8 @@ def test_the_offset_of_a_language_pair_moves_the_score_in_that_direction_only() 
         combined_score(signals("ja", "en"), base) + 0.02
     )
     assert combined_score(signals("en", "ja"), shifted) == combined_score(signals("en", "ja"), base)
-    assert signals("ja", "en").pair == "cross" and signals("en", "en").pair == "same"
+    assert signals("ja", "en").pair == "cross" and signals("ja", "ja").pair == "same"
+    assert signals("en", "en").pair == "same-en"
 
 
 def test_offsets_come_from_the_corpus_editions_and_centre_on_zero(tmp_path: Path) -> None:

@@ -406,3 +406,18 @@ def test_japanese_grammar_shared_by_both_sides_is_not_a_contradiction() -> None:
         "巨象のような日本の実体産業の稼働を動かすことである。"
     )
     assert not negation_conflict(claim, passage)
+
+
+def test_durations_in_other_units_of_time_agree() -> None:
+    passage = ["a negotiation that takes three months builds decade-long trust assets"]
+    assert not unmatched_quantities("四半期にわたる交渉が10年続く信頼資産を築く。", passage)
+    assert unmatched_quantities("a negotiation lasting three years", ["耗時三個月的協商"])
+    assert not unmatched_quantities("In 2025 the talks began.", ["2025 年底"])
+
+
+def test_periods_and_shares_of_a_century() -> None:
+    passage = ["the short-term thinking of “invest this quarter, recoup next quarter”"]
+    assert unmatched_quantities("'invest this year, recoup next year'", passage)
+    assert not unmatched_quantities("為了這季的營收犧牲下季的規劃", passage)
+    assert not unmatched_quantities("this year the talks began", ["2025 年底,雙方開始協商"])
+    assert unmatched_quantities("過去半個世紀的分工", ["過去四十年間における分業モデル"])
