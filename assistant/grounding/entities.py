@@ -343,10 +343,10 @@ class EntityTable:
                     pattern = rf"(?-i:\b{re.escape(alias)}\b)"
                 else:
                     pattern = rf"\b{re.escape(alias)}\b"
-                self._keys.setdefault(alias.casefold(), key)
+                self._keys.setdefault(_alias_key(alias), key)
             else:
                 pattern = re.escape(fold_script(alias))
-                self._keys.setdefault(fold_script(alias), key)
+                self._keys.setdefault(_alias_key(alias), key)
             parts[_group(self.entities[key])].append(pattern)
         # countries apart, so that a term naming one ("Japan plans") still names the country
         self._patterns = [re.compile("|".join(p), re.IGNORECASE) for p in parts.values() if p]

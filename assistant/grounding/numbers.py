@@ -429,7 +429,7 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             continue
         value = _any_value(match.group("value"))
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
-        if unit is None and value is not None and not (value % 1 == 0 and 1800 <= value <= 2200):
+        if unit is None and value is not None and not _year_like(value):
             unit = _unit_after_words(text, end) or unit
         if value is not None:
             add(value * multiplier, unit, match.start(), end, hedged)
@@ -566,8 +566,17 @@ def _same_kind(claim: Quantity, passage: Quantity) -> bool:
     return claim.unit is not None or not any(_looks_like_year(q) for q in (claim, passage))
 
 
+def _year_like(value: Decimal) -> bool:
+    return value % 1 == 0 and 1800 <= value <= 2200
+
+
 def _looks_like_year(quantity: Quantity) -> bool:
-    return quantity.value % 1 == 0 and 1800 <= quantity.value <= 2200
+    return _year_like(quantity.value)
+
+
+def is_date(quantity: Quantity) -> bool:
+    """A calendar year (2025, 2025年, the 1980s): it dates a statement rather than counts."""
+    return quantity.unit in (None, "year", "decade") and 1800 <= quantity.value <= 2200
 
 
 def _same_kind_values(claim: Quantity, stated: Iterable[Quantity]) -> str:

@@ -86,14 +86,8 @@ def _asserted(text: str, forms: tuple[str, ...]) -> str | None:
 
 
 def _uses(text: str, forms: tuple[str, ...]) -> str | None:
-    folded = fold_script(text).casefold()
-    for form in forms:
-        if form.isascii():
-            if _word(form).search(text):
-                return form
-        elif fold_script(form).casefold() in folded:
-            return form
-    return None
+    """The first of ``forms`` (in their order) that the text uses."""
+    return next((form for _, form in _positions(text, forms)), None)
 
 
 @lru_cache(maxsize=512)
@@ -139,15 +133,21 @@ def _roles(text: str, table: EntityTable) -> dict[tuple[str, int], str]:
 
 
 def _positions(text: str, forms: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Where each of ``forms`` occurs, form by form in their order."""
     found: list[tuple[int, str]] = []
     folded = fold_script(text).casefold()
     for form in forms:
         if form.isascii():
             found.extend((m.start(), form) for m in _word(form).finditer(text))
         else:
-            needle = fold_script(form).casefold()
-            found.extend((m.start(), form) for m in re.finditer(re.escape(needle), folded))
+            needle = re.escape(_folded(form))
+            found.extend((m.start(), form) for m in re.finditer(needle, folded))
     return found
+
+
+@lru_cache(maxsize=512)
+def _folded(form: str) -> str:
+    return fold_script(form).casefold()
 
 
 def _clause_at(text: str, position: int) -> str:

@@ -20,10 +20,10 @@ import numpy as np
 from assistant.grounding.entities import JOINT, EntityTable
 from assistant.grounding.negation import negation_conflict
 from assistant.grounding.numbers import (
-    Quantity,
     _compatible,
     _same_kind,
     _same_kind_values,
+    is_date,
     quantities,
     unmatched_quantities,
 )
@@ -195,7 +195,7 @@ class OfflineVerifier:
     # -- measurements ---------------------------------------------------------------------
     def signals(self, claim: str, passages: Sequence[str]) -> Signals:
         text = "\n".join(passages)
-        language = detect_language(claim)
+        language, passage_language = detect_language(claim), detect_language(text)
         # Step 1: numbers
         numbers = tuple(str(q) for q in unmatched_quantities(claim, passages))
         if not numbers and len(quantities(claim)) >= 2:
@@ -233,7 +233,7 @@ class OfflineVerifier:
             lexical=lexical,
             best_segment=segments[best],
             language=language,
-            passage_language=detect_language(text),
+            passage_language=passage_language,
             opposed=tuple(
                 f"{o.claim_term} / {o.passage_term}"
                 for o in [
@@ -244,16 +244,15 @@ class OfflineVerifier:
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
             verbatim=_quoted(claim, passages),
             clause_lexical=clause_lexical_coverage(clauses, text),
-            role_conflicts=self._role_conflicts(claim, text, language),
+            role_conflicts=self._role_conflicts(claim, text, language, passage_language),
         )
 
-    def _role_conflicts(self, claim: str, text: str, language: str) -> int:
+    def _role_conflicts(self, claim: str, text: str, language: str, passage_language: str) -> int:
         """Claim clauses that the passages say of another country. Chinese and Japanese on
         both sides: by shared characters (``EntityTable.role_conflicts``). Across languages
         also by meaning: each claim clause, names blanked, is matched to the passage clause
         it is closest to; if that clause is another country's by more than ``ROLE_MARGIN``
         over the closest clause of the claim's own subject, the roles are swapped."""
-        passage_language = detect_language(text)
         # shared characters say who does what only within one language: 台湾の and 台灣 do
         # not parse alike
         lexical = (
@@ -307,7 +306,7 @@ class OfflineVerifier:
         for index, clause in enumerate(clauses):
             aligned = quantities(pieces[int(np.argmax(similarities[index]))], generous=True)
             for q in quantities(clause):
-                if _is_date(q) or any(_compatible(q, p) for p in aligned):
+                if is_date(q) or any(_compatible(q, p) for p in aligned):
                     continue  # a year dates the clause; it is not said *about* something
                 if any(_same_kind(q, p) for p in aligned):
                     wrong.append(f"{q} (the passage says {_same_kind_values(q, aligned)} here)")
@@ -406,10 +405,6 @@ def _at_numbers(clauses: Sequence[str]) -> list[str]:
             clause[low:high] for low, high in itertools.pairwise(cuts) if clause[low:high].strip()
         )
     return pieces
-
-
-def _is_date(quantity: Quantity) -> bool:
-    return quantity.unit in (None, "year", "decade") and 1800 <= quantity.value <= 2200
 
 
 def _substantial(piece: str) -> bool:
