@@ -252,6 +252,30 @@ ENTITIES: tuple[Entity, ...] = (
          "Japan Business Federation"),
 )  # fmt: skip
 
+# Places and institutions that say which country they are in: a passage that names 熊本 and
+# 東京 speaks of Japan, so "Taiwanese companies in Japan" is not an unnamed country there.
+_IN_JAPAN = (
+    "kumamoto tokyo osaka hokkaido tohoku kanto chubu kansai chugoku shikoku kyushu okinawa "
+    "aomori iwate miyagi akita yamagata fukushima ibaraki tochigi gunma saitama chiba kanagawa "
+    "niigata toyama ishikawa fukui yamanashi nagano gifu shizuoka aichi mie shiga kyoto hyogo "
+    "nara wakayama tottori shimane okayama hiroshima yamaguchi tokushima kagawa ehime kochi "
+    "fukuoka saga nagasaki oita miyazaki kagoshima yokohama nagoya kobe sapporo sendai "
+    "kawasaki tsukuba kitakyushu jasm meti nedo aist riken jst keidanren jetro jica"
+)
+_IN_TAIWAN = (
+    "taipei hsinchu new_taipei taoyuan taichung tainan kaohsiung keelung chiayi miaoli "
+    "changhua nantou yunlin pingtung yilan hualien taitung penghu kinmen matsu "
+    "hsinchu_science_park central_taiwan_science_park southern_taiwan_science_park moea itri "
+    "nstc ndc taitra academia_sinica"
+)
+_LOCATED_IN = dict.fromkeys(_IN_JAPAN.split(), "japan") | dict.fromkeys(
+    _IN_TAIWAN.split(), "taiwan"
+)
+# 中国語, 日本語, "Chinese-speaking": a language, which names no country in a claim
+_LANGUAGE_AFTER = re.compile(
+    r"[語语]|\s*(?:-|\s)(?:language|speaking|speakers?|fluency)\b", re.IGNORECASE
+)
+
 # Abbreviated pairs: 台日 names Taiwan and Japan; 中、韓 names China and Korea.
 _ABBREVIATION = {
     "台": "taiwan", "臺": "taiwan", "日": "japan", "中": "china", "韓": "korea", "美": "usa",
@@ -421,10 +445,15 @@ class EntityTable:
         """Entities the claim names and the passages do not; 台日 in a claim is satisfied by
         雙方 ("both sides") in the passages."""
         named = self.keys(passages)
+        named |= {_LOCATED_IN[key] for key in named if key in _LOCATED_IN}
         both = bool(_BOTH_SIDES.search(passages))
         absent: dict[str, bool] = {}
         for mention in self.mentions(claim):
             if mention.entity in named or self._said_within(mention.entity, passages):
+                continue
+            if self.entities[mention.entity].swappable and _LANGUAGE_AFTER.match(
+                claim, mention.end
+            ):
                 continue
             excused = mention.abbreviated and both
             absent[mention.entity] = absent.get(mention.entity, True) and excused

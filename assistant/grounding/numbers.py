@@ -226,6 +226,71 @@ _VAGUE_BEFORE = re.compile(r"(?:[數数幾几何]|[千百]上)$")
 _BARE_COUNTERS = "人名位家社個个件項项倍年"
 _BARE_IDIOM = re.compile(r"人[受向共]|(?<=[萬万億亿])年")
 _TOLERANCE = Decimal("0.1")
+# A month of the calendar (2025 年 7 月, 7月24日, July 24, 2025) is a date, not a duration.
+CALENDAR_MONTH = "calendar-month"
+_CJK_MONTH = re.compile(
+    rf"(?<![\d{_CJK_NUMERAL}個个かヶカヵ箇])(?P<value>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+    r"\s*月(?![間间])"
+)
+_EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+_EN_MONTH = re.compile(
+    r"\b(?P<name>January|February|March|April|June|July|August|September|October|November|"
+    r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.(?=\s*\d)"
+    r"|May(?=\s*\d)|(?<=\d\s)May"
+    r"|(?:(?<=\bin\s)|(?<=\bof\s)|(?<=\bby\s)|(?<=\bsince\s)|(?<=\buntil\s)|(?<=\bfrom\s)"
+    r"|(?<=\bto\s)|(?<=\blate\s)|(?<=\bearly\s))May)\b"
+)
+# "第 1 回", 第三屆, 1st: a rank. 首屆, 首次, 初回, 初めて: the first (read in a passage).
+ORDINAL = "ordinal"
+_FIRST = re.compile(r"首[屆届次度批座家間间位任回期]|初回|初の|初めて|最初の")
+# "1,000 workers a year", "twice a month": a rate, not one year; "took a year" is one.
+_DURATION_BEFORE = re.compile(
+    r"\b(?:for|in|within|over|after|about|nearly|almost|around|roughly|took|take|takes|taking|"
+    r"taken|last|lasts|lasted|lasting|spend|spends|spent|than|just|only|under|barely|past|"
+    r"whole|entire|full)\s*$",
+    re.IGNORECASE,
+)
+_RATE_BEFORE = re.compile(rf"\d|\b(?:once|twice|thrice|times|{_EN_SMALL})\b", re.IGNORECASE)
+# Currencies, before the number (NT$, 新台幣 約) or after it (億日圓, 万円, million yen). A bare
+# "$", "dollars" or 元 names no currency: 元 is also the yen's 日元.
+_CURRENCY_BEFORE = re.compile(
+    r"(?P<code>NT\$|US\$|USD|TWD|JPY|NTD|[¥￥€]|新[台臺]幣|[台臺]幣|美金|美元|日幣|日圓|日元|人民幣)"
+    r"\s*(?:約為|约为|約|约|大約|大约|近|逾|超過|超过|about|around|roughly|nearly|over)?\s*$",
+    re.IGNORECASE,
+)
+_CURRENCY_AFTER = re.compile(
+    r"\s*(?P<code>日圓|日円|日元|日幣|円|yen|US dollars|U\.S\. dollars|美元|美金|新[台臺]幣|"
+    r"[台臺]幣|新?台湾ドル|米ドル|ドル|人民幣|人民币|euros?|ユーロ)",
+    re.IGNORECASE,
+)
+_CURRENCY = {
+    "nt$": "TWD", "twd": "TWD", "ntd": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "台幣": "TWD",
+    "臺幣": "TWD", "台湾ドル": "TWD", "新台湾ドル": "TWD",
+    "us$": "USD", "usd": "USD", "美金": "USD", "美元": "USD", "us dollars": "USD",
+    "u.s. dollars": "USD", "米ドル": "USD", "ドル": "USD",
+    "jpy": "JPY", "¥": "JPY", "￥": "JPY", "日幣": "JPY", "日圓": "JPY", "日円": "JPY",
+    "日元": "JPY", "円": "JPY", "yen": "JPY",
+    "人民幣": "CNY", "人民币": "CNY", "€": "EUR", "euro": "EUR", "euros": "EUR", "ユーロ": "EUR",
+}  # fmt: skip
+CURRENCIES = frozenset(_CURRENCY.values())
+
+
+def _currency(text: str, start: int, end: int) -> str | None:
+    """The currency a number is said in, when the text names one right before or after it."""
+    before = _CURRENCY_BEFORE.search(text[max(0, start - 12) : start])
+    after = _CURRENCY_AFTER.match(text, end)
+    match = before or after
+    return _CURRENCY.get(match.group("code").casefold()) if match else None
+
+
+def _is_rate(text: str, start: int) -> bool:
+    """Whether "a year" at ``start`` is "per year": a count comes before it in its clause
+    ("1,000 engineers a year", "twice a month") and no word of duration right before it."""
+    clause = re.split(r"[,;:。、,;:]", text[max(0, start - 60) : start])[-1]
+    return not _DURATION_BEFORE.search(clause) and bool(_RATE_BEFORE.search(clause))
 
 
 def _cjk_value(text: str) -> int | None:
@@ -263,14 +328,15 @@ _ONE_UNIT = re.compile(
     re.IGNORECASE,
 )
 _ENGLISH_WORD = re.compile(r"\s+[A-Za-z][A-Za-z-]*")
+_RATE_WORDS = frozenset({"a", "an", "per", "each", "every"})
 
 
 def _unit_after_words(text: str, end: int) -> str | None:
     """An English unit one or two words after ``end``: "790,000 Japanese companies"."""
     word = _ENGLISH_WORD.match(text, end)
     for _ in range(2):
-        if not word:
-            return None
+        if not word or word.group().strip().casefold() in _RATE_WORDS:
+            return None  # "NT$55,000 a month", "300 per year": a rate, not a duration
         unit, _, _ = _unit_after(text, word.end())
         if unit and unit != "decade":
             return unit
@@ -310,7 +376,9 @@ def _unit_after_hedged(
             stripped = rest.lstrip(" ")
             offset = len(rest) - len(stripped)
             break
-    if stripped[:1] in ("個", "个", "つ") and stripped[1:2] != "月":
+    counter = stripped[:1] in ("個", "个", "つ") and stripped[1:2] != "月"
+    hyphen = stripped[:1] == "-" and stripped[1:2].isalpha()  # "a four-week immersion"
+    if counter or hyphen:
         offset += 1
         stripped = stripped[1:]
     lowered = stripped.casefold()
@@ -358,6 +426,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         if value is None:
             return
         value = _norm_value(value)
+        if unit is None:
+            unit = _currency(text, start, end)
         approximate = (
             not generous
             and not exact
@@ -414,6 +484,17 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         unit, _, end = _unit_after(text, match.start("unit"))
         if unit and free(*match.span("unit")):
             add(SEVERAL, unit, match.start("unit"), end)
+    for match in _CJK_MONTH.finditer(text):  # 7月, 十二月: a month of the calendar
+        if free(*match.span()):
+            add(_any_value(match.group("value")), CALENDAR_MONTH, *match.span(), exact=True)
+    for match in _EN_MONTH.finditer(text):
+        name = match.group("name").rstrip(".")
+        month = next(i for i, m in enumerate(_EN_MONTHS, start=1) if m.startswith(name))
+        add(Decimal(month), CALENDAR_MONTH, *match.span(), exact=True)
+    if generous:
+        for match in _FIRST.finditer(text):
+            if free(*match.span()):
+                found.add(Quantity(Decimal(1), ORDINAL))
     # 80年代 is the 1980s
     for match in _DECADE_SHORT.finditer(text):
         if free(*match.span()):
@@ -428,6 +509,10 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         if not free(*match.span()):
             continue
         value = _any_value(match.group("value"))
+        if match.group("suffix") or text[: match.start()].rstrip().endswith("第"):
+            _, _, end = _unit_after(text, match.end())  # 第1回, 1st: a rank, not a count
+            add(value, ORDINAL, match.start(), end, exact=True)
+            continue
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
         if unit is None and value is not None and not _year_like(value):
             unit = _unit_after_words(text, end) or unit
@@ -438,7 +523,7 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             add(Decimal(1), "decade", *match.span())
     # "a month", "one single year": one of a unit (a bare "one" is not a number in a claim)
     for match in _ONE_UNIT.finditer(text):
-        if free(*match.span()):
+        if free(*match.span()) and not _is_rate(text, match.start()):
             add(Decimal(1), match.group("unit").casefold(), *match.span())
     for match in _CJK_RUN.finditer(text):
         if not free(*match.span()):
@@ -448,6 +533,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         if after[:1] in "多餘余" and after[1:2]:  # 三十多年, 二十餘家
             after = after[1:]
         before = text[match.start() - 1 : match.start()] if match.start() else ""
+        if run == "十" and after[:1] == "分" and after[1:2] not in ("之", "の", "鐘", "钟"):
+            continue  # 十分: "enough", "very"
         if (
             not generous
             and all(ch in _CJK_LARGE or ch == "千" for ch in run)
@@ -468,8 +555,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             continue
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
         if ordinal:  # 第二多: "the second most", not "two-odd"
-            unit, multiplier, end = _unit_after(text, match.end())
-            add(Decimal(cjk) * multiplier, unit, match.start(), end, exact=True)
+            _, _, end = _unit_after(text, match.end())
+            add(Decimal(cjk), ORDINAL, match.start(), end, exact=True)
         else:
             add(Decimal(cjk) * multiplier, unit, match.start(), end, hedged or before == "上")
     for match in _EN_NUMBER.finditer(text):
@@ -493,6 +580,7 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         for word, rank in _EN_ORDINAL.items():
             if re.search(rf"\b{word}\b", text, re.IGNORECASE):
                 found.add(Quantity(Decimal(rank)))
+                found.add(Quantity(Decimal(rank), ORDINAL))
     return frozenset(found)
 
 
@@ -576,6 +664,8 @@ def _looks_like_year(quantity: Quantity) -> bool:
 
 def is_date(quantity: Quantity) -> bool:
     """A calendar year (2025, 2025年, the 1980s): it dates a statement rather than counts."""
+    if quantity.unit == CALENDAR_MONTH:
+        return True
     return quantity.unit in (None, "year", "decade") and 1800 <= quantity.value <= 2200
 
 
@@ -593,7 +683,13 @@ def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
         if q.value == PERIOD:  # "this year" against a passage that names no period: can't tell
             periods = [p for p in stated if p.value == PERIOD]
             return not periods or any(p.unit == q.unit for p in periods)
-        counted = q.unit is not None and not _looks_like_year(q)  # 2025年 is a date
+        # 2025年 is a date; a currency or a rank is often named once for several numbers
+        counted = (
+            q.unit is not None
+            and q.unit not in CURRENCIES
+            and q.unit != ORDINAL
+            and not _looks_like_year(q)
+        )
         alike = [p for p in stated if counted and _same_unit(q, p)]
         return any(_compatible(q, p) for p in (alike or stated))
 

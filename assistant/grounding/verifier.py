@@ -287,9 +287,10 @@ class OfflineVerifier:
         return max(lexical, balance)
 
     def _misplaced_quantities(self, claim: str, passages: Sequence[str]) -> tuple[str, ...]:
-        """Numbers of the claim that the passages state, but about something else: the passage
-        clause closest to the claim's clause states a different number of the same kind
-        ("40% of respondents, 45% of collaborations" against "45% 的受訪者…近 40% 的既有合作")."""
+        """Numbers of the claim exchanged with each other: two claim clauses each match the
+        passage clause that states the *other's* number ("40% of respondents, 45% of
+        collaborations" against "45% 的受訪者…近 40% 的既有合作"). Only an exchange counts:
+        one clause matched to the wrong passage clause is as likely a loose alignment."""
         clauses = [c for c in _at_numbers(claim_clauses(claim)) if quantities(c)]
         pieces = [
             c
@@ -302,14 +303,25 @@ class OfflineVerifier:
         # matched by what they say about the numbers, not by the numbers themselves
         vectors = self.embed([_NUMERAL.sub("#", piece) for piece in (*clauses, *pieces)])
         similarities = vectors[: len(clauses)] @ vectors[len(clauses) :].T
+        aligned = [quantities(pieces[int(np.argmax(row))], generous=True) for row in similarities]
+        said = [
+            [q for q in quantities(clause) if not is_date(q)] for clause in clauses
+        ]  # a year dates a clause; it is not said *about* something
         wrong: list[str] = []
-        for index, clause in enumerate(clauses):
-            aligned = quantities(pieces[int(np.argmax(similarities[index]))], generous=True)
-            for q in quantities(clause):
-                if is_date(q) or any(_compatible(q, p) for p in aligned):
-                    continue  # a year dates the clause; it is not said *about* something
-                if any(_same_kind(q, p) for p in aligned):
-                    wrong.append(f"{q} (the passage says {_same_kind_values(q, aligned)} here)")
+        for index, numbers in enumerate(said):
+            for q in numbers:
+                if any(_compatible(q, p) for p in aligned[index]):
+                    continue
+                exchanged = any(
+                    any(_same_kind(q, p) and _compatible(other, p) for p in aligned[index])
+                    and any(_compatible(q, p) for p in aligned[second])
+                    for second, others in enumerate(said)
+                    if second != index
+                    for other in others
+                )
+                if exchanged:
+                    stated = _same_kind_values(q, aligned[index])
+                    wrong.append(f"{q} (the passage says {stated} here)")
         return tuple(wrong)
 
     def _swap_gain(
@@ -386,13 +398,16 @@ def vetoed(signals: Signals, thresholds: Thresholds) -> bool:
 _NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-_JOINER = re.compile(r"[與与和及と、]|および|並びに|\b(?:and|with|as well as|while|versus|vs)\b")
+_JOINER = re.compile(
+    r"[與与和及と、。;;,,]|および|並びに|\b(?:and|with|as well as|while|versus|vs)\b"
+)
 
 
 def _at_numbers(clauses: Sequence[str]) -> list[str]:
-    """Clauses cut again between consecutive numbers, after the last joiner between them
-    (與, と, and, with) or else right before the second number, so that each piece speaks
-    of one number: 「アンケート37件と | フィードバック39件」, "39 questionnaires with | 37 …"."""
+    """Clauses cut again between consecutive numbers, after the last joiner or punctuation
+    between them (與, と, and, with, 。) or else right before the second number, so that each
+    piece speaks of one number: 「アンケート37件と | フィードバック39件」,
+    "39 questionnaires with | 37 …"."""
     pieces: list[str] = []
     for clause in clauses:
         spans = [m.span() for m in _NUMERAL.finditer(clause)]

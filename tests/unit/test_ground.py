@@ -421,3 +421,61 @@ def test_periods_and_shares_of_a_century() -> None:
     assert not unmatched_quantities("為了這季的營收犧牲下季的規劃", passage)
     assert not unmatched_quantities("this year the talks began", ["2025 年底,雙方開始協商"])
     assert unmatched_quantities("過去半個世紀的分工", ["過去四十年間における分業モデル"])
+
+
+def test_an_amount_of_money_keeps_its_currency() -> None:
+    passage = ["2024 年日本企業對台灣新創的投資總額約為 310 億日圓,約合新台幣 4,800 萬元。"]
+    assert unmatched_quantities("投資總額約新台幣 310 億元", passage)
+    assert unmatched_quantities("a total of about NT$31 billion", passage)
+    assert not unmatched_quantities("総額は約310億円だった。", passage)
+    assert not unmatched_quantities("roughly NT$48 million", passage)
+    # a bare 元 or "dollars" names no currency; a currency named once covers its numbers
+    assert not unmatched_quantities("4,800 萬元", passage)
+    assert not unmatched_quantities("NT$38 million", ["預算從 3,800 萬元增至新台幣 5,200 萬元"])
+
+
+def test_a_month_of_the_calendar_is_a_date_in_every_language() -> None:
+    passage = ["Demo Day was held in Tokyo on July 24, 2025; Cohort 4 starts in February 2026."]
+    assert not unmatched_quantities("2025 年 7 月 24 日於東京舉行的 Demo Day", passage)
+    assert not unmatched_quantities("第 4 期預計於 2026 年 2 月開始", passage)
+    assert unmatched_quantities("2025 年 8 月 24 日於東京舉行", passage)
+    assert unmatched_quantities("Cohort 4 starts in March 2026.", passage)
+    assert not unmatched_quantities("三か月の研修", ["a three-month course, from March"])
+    assert ("3", "month") in values("3か月") and ("3", "calendar-month") in values("3月")
+
+
+def test_a_unit_joined_by_a_hyphen_and_a_rate_are_read_as_said() -> None:
+    passage = ["six weeks in Taipei and a four-week immersion in Japan"]
+    assert not unmatched_quantities("日本での4週間の滞在", passage)
+    assert unmatched_quantities("日本での4か月間の滞在", passage)
+    rate = ["目標是每年培養 1,000 名以上的半導體人才,起薪約為每月新台幣 5.5 萬元"]
+    assert not unmatched_quantities("to train more than 1,000 engineers a year", rate)
+    assert not unmatched_quantities("starting pay of about NT$55,000 a month", rate)
+    assert ("1", "year") in values("the deal took a year")
+
+
+def test_ranks_and_words_that_only_look_like_numbers() -> None:
+    assert not unmatched_quantities("第1回の人材マッチング会", ["舉辦首屆台日半導體人才媒合會"])
+    assert unmatched_quantities("第2回の人材マッチング会", ["舉辦首屆台日半導體人才媒合會"])
+    assert not unmatched_quantities("Cohort 3", ["第3期"])
+    assert not quantities("文書記録が十分ではない")
+    assert ("0.1", "fraction") in values("十分之一")
+
+
+def test_a_country_is_named_by_its_places_but_not_by_its_language(
+    verifier: OfflineVerifier,
+) -> None:
+    table = verifier.entities
+    cities = "台灣企業在東京有 112 家,大阪 41 家"
+    assert not table.missing("Taiwanese companies in Japan", cities)
+    assert table.missing("Taiwanese companies in Korea", cities)
+    assert not table.missing("中国語に対応できる窓口", "日方企業中具備中文能力的窗口")
+    assert table.missing("中国の窓口", "日方企業中具備中文能力的窗口")
+
+
+def test_only_numbers_exchanged_with_each_other_are_misplaced(
+    verifier: OfflineVerifier,
+) -> None:
+    passage = "Out of 418 applications received from 11 countries, 26 startups were selected."
+    claim = "Only 26 of the 418 applications, from 11 countries, were accepted."
+    assert not verifier.signals(claim, [passage]).unmatched_numbers
