@@ -302,6 +302,8 @@ class Mention:
 # After a country's name, these make it a possessive or an object, not the clause's subject.
 _NOT_SUBJECT = re.compile(
     r"\s*(?:側|方|企業|社)?(?:の|的|之|に|を|と|與|与|和|及|から|へ|より|對|对|向)"
+    # 日本市場への進出, 台湾メーカーに: a noun of the country's marked as an object
+    r"|[\u30a0-\u30ff\u4e00-\u9fff]{1,6}?(?:への|へ|に(?![はも])|を|から|より)"
 )
 
 
@@ -316,8 +318,11 @@ def _is_subject(text: str, mention: Mention, start: int, end: int) -> bool:
         return True
     if follower.group().strip().endswith("の"):  # 台湾の起業家は: the topic is the country's
         rest = text[mention.end : end]
-        topic = rest.find("は")
-        return topic >= 0 and not re.search(r"[をにへ]", rest[:topic])
+        # が marks the country's noun as subject only at the head of the clause (日本企業の
+        # 47%が…), not inside a subordinate one (…を「日本側の担当者が書けるよう」)
+        head = not text[start : mention.start].strip(" 「『(")
+        topic = re.search(r"[はが]" if head else "は", rest)
+        return topic is not None and not re.search(r"[をにへ]", rest[: topic.start()])
     if follower.group().strip().endswith("的"):  # 台灣的創業者 at the head of a clause
         return not text[start : mention.start].strip(" 「『(")
     return False

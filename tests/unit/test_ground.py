@@ -479,3 +479,18 @@ def test_only_numbers_exchanged_with_each_other_are_misplaced(
     passage = "Out of 418 applications received from 11 countries, 26 startups were selected."
     claim = "Only 26 of the 418 applications, from 11 countries, were accepted."
     assert not verifier.signals(claim, [passage]).unmatched_numbers
+
+
+def test_japanese_subjects_marked_by_ga_and_objects_after_a_noun(
+    verifier: OfflineVerifier,
+) -> None:
+    table = verifier.entities
+    subjects = table.subject_pieces("日本企業の47%が台湾スタートアップとのPoCに前向きだ。")
+    assert [who for who, _ in subjects][:1] == ["japan"]
+    subjects = table.subject_pieces(
+        "日本市場への進出を計画している台湾スタートアップの割合は上昇した。"
+    )
+    assert [who for who, _ in subjects][:1] == ["taiwan"]
+    # inside a subordinate clause が does not make the country the subject
+    subjects = table.subject_pieces("台湾の起業家は、自らを「日本側の担当者が書けるよう支援する」")
+    assert {who for who, _ in subjects} == {"taiwan"}
