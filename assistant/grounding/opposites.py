@@ -33,7 +33,12 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ("增加", "増加", "上升", "上昇", "increase", "rise"),
         ("減少", "下降", "低下", "decrease", "decline"),
     ),
-    (("越高", "更高", "higher"), ("越低", "更低", "lower")),
+    (
+        ("成長", "增長", "growth", "grow", "grew", "rose", "risen"),
+        ("衰退", "下滑", "縮減", "fell", "fall", "fallen", "drop", "dropped", "shrank"),
+    ),
+    (("越高", "更高", "高於", "上回", "higher"), ("越低", "更低", "低於", "下回", "lower")),
+    (("較快", "比較快", "更快", "faster", "quicker"), ("較慢", "比較慢", "更慢", "slower")),
     (("最高", "highest"), ("最低", "lowest")),
     (("成功", "succeed", "success"), ("失敗", "fail", "failure")),
     (("供給端", "供給側", "supply side"), ("需求端", "需要側", "demand side")),

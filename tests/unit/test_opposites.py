@@ -22,6 +22,9 @@ GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary.json"
         ("出島は本社の内部に置かれる。", "在組織外設立擁有獨立決策權的新創合作單位。"),
         ("Demand for hardware keeps growing.", "對軟體的需求只會越來越大。"),
         ("This is one of the strategic depths.", "東南亞與印度是唯一的戰略縱深。"),
+        ("Investment fell by 24% in 2024.", "2024 年投資總額較 2023 年成長 24%。"),
+        ("多數人認為決策過程比較快。", "多數人認為日本職場的決策過程較慢。"),
+        ("起薪低於當地平均水準。", "起薪則為 28 萬日圓,高於當地平均水準約兩成。"),
     ],
 )
 def test_a_claim_using_the_opposite_term_is_caught(claim: str, passage: str) -> None:
