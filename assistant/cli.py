@@ -128,9 +128,8 @@ def ask(question: str, k: int, as_json: bool, stream: bool) -> None:
         click.echo(_plain(f"\n({answer.notice})"))
     for citation in answer.citations:
         marker = " (translation)" if citation.translation_of else ""
-        click.echo(
-            _plain(f"\n[{citation.n}] {citation.title}{marker} — {citation.location.label()}")
-        )
+        where = citation.location.label(citation.title)
+        click.echo(_plain(f"\n[{citation.n}] {citation.title}{marker} — {where}"))
         click.echo(_plain(f"    {citation.text}"))
         if citation.translation_of:
             click.echo(_plain(f"    original: {citation.original_text}"))
@@ -203,7 +202,7 @@ def retrieve(question: str, k: int, as_json: bool) -> None:
         click.echo(
             _plain(
                 f"{rank:>2}. {passage.score:.4f}  {passage.doc_id} ({passage.lang}) "
-                f"{passage.location.label()}\n    {passage.text[:200]}"
+                f"{passage.location.label(passage.title)}\n    {passage.text[:200]}"
             )
         )
 

@@ -13,9 +13,12 @@ class Location:
     start: int
     end: int
 
-    def label(self) -> str:
+    def label(self, title: str = "") -> str:
+        """``section · ¶n``; the section is left out where it only repeats the title (a
+        document without headings is all under its title)."""
         where = f"¶{self.paragraph}"
-        return f"{self.section} · {where}" if self.section else where
+        section = self.section if self.section.strip() != title.strip() else ""
+        return f"{section} · {where}" if section else where
 
 
 @dataclass(frozen=True)

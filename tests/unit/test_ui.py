@@ -440,3 +440,14 @@ def test_the_app_builds_around_any_assistant(settings: Settings) -> None:
     app = build_app(ScriptedAssistant(settings))
 
     assert isinstance(app, gr.Blocks)
+
+
+def test_a_section_that_only_repeats_the_title_is_not_shown_twice() -> None:
+    def cite(section: str) -> Citation:
+        where = Location(section, 6, 0, 10)
+        return Citation(1, "c", "d", "調查摘要", "zh-TW", "text", "text", where)
+
+    assert render.location_label(cite("調查摘要"), "en") == text("paragraph", "en", n=6)
+    assert render.location_label(cite("區域分布"), "en").startswith("區域分布 · ")
+    assert Location("調查摘要", 6, 0, 10).label("調查摘要") == "¶6"
+    assert Location("區域分布", 6, 0, 10).label("調查摘要") == "區域分布 · ¶6"
