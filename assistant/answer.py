@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.retrieve import CROSS_LINGUAL_BONUS
 from assistant.types import Answer, Citation, Passage, SentenceCheck
 from ingest.chunk import is_heading
 from ingest.text import Language, lexical_tokens, split_sentences
@@ -27,9 +28,8 @@ LEXICAL_WEIGHT = 0.25
 REFUSAL_THRESHOLD = 0.86
 # e5 scores a question against a sentence in another language lower than against one in its own
 # language. On the original-only store (ja/en questions, Chinese passages) the best cross-lingual
-# threshold was 0.80, 0.06-0.08 under the same-language one: without this, a new document with no
-# translation would refuse every Japanese and English question.
-CROSS_LINGUAL_BONUS = 0.06
+# threshold was 0.80, 0.06-0.08 under the same-language one: without CROSS_LINGUAL_BONUS, a new
+# document with no translation would refuse every Japanese and English question.
 
 FRAMES: dict[str, dict[str, str]] = {
     "zh-TW": {

@@ -20,6 +20,15 @@ from ingest.chunk import Chunk
 from ingest.store import Store
 
 RRF_K = 10
+# e5 scores a question against text in another language lower than against text in its own
+# (0.06-0.08 on this corpus: scripts/calibrate_refusal.py). A paragraph with no edition in
+# the question's language is lifted by this much, so that an untranslated document competes
+# with translated ones on one scale; the refusal threshold uses the same offset.
+CROSS_LINGUAL_BONUS = 0.06
+# Bigram BM25 matches only text in the question's language, so it counts half as much as the
+# dense channel: at full weight a question in English ranked the English edition of one
+# document above an untranslated Chinese survey that answered it.
+LEXICAL_WEIGHT = 0.5
 CANDIDATES = 40
 
 
@@ -167,6 +176,27 @@ def _pick_edition(
     return group[0]
 
 
+def lift_untranslated(
+    dense: Sequence[tuple[Chunk, float]], index: SearchIndex, language: str
+) -> list[tuple[Chunk, float]]:
+    """Dense hits re-ranked with ``CROSS_LINGUAL_BONUS`` added to chunks in another language
+    whose paragraph has no edition in ``language``; a paragraph that has one competes through
+    that edition."""
+    lifted = [
+        (
+            chunk,
+            score
+            + (
+                CROSS_LINGUAL_BONUS
+                if chunk.lang != language and index.edition(index.root(chunk), language) is None
+                else 0.0
+            ),
+        )
+        for chunk, score in dense
+    ]
+    return sorted(lifted, key=lambda pair: -pair[1])
+
+
 def hybrid_search(
     question: str,
     query_vector: Any,
@@ -176,10 +206,14 @@ def hybrid_search(
     k: int,
 ) -> list[Passage]:
     # Step 1: dense and lexical candidates
-    dense = [(hit.chunk, hit.score) for hit in store.search(query_vector, CANDIDATES)]
+    dense = lift_untranslated(
+        [(hit.chunk, hit.score) for hit in store.search(query_vector, CANDIDATES)],
+        index,
+        language,
+    )
     lexical = [(index.chunks[i], score) for i, score in index.lexical.top(question, CANDIDATES)]
     # Step 2: fusion
-    candidates = fuse(dense, lexical)
+    candidates = fuse(dense, lexical, lexical_weight=LEXICAL_WEIGHT)
     # Step 3: one passage per aligned paragraph, in the question's language
     return to_passages(candidates, index, language, k)
 
