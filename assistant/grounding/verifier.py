@@ -18,6 +18,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from assistant.grounding.entities import JOINT, EntityTable
+from assistant.grounding.names import unnamed_names
 from assistant.grounding.negation import negation_conflict
 from assistant.grounding.numbers import (
     _compatible,
@@ -203,7 +204,15 @@ class OfflineVerifier:
         # Step 2: entities
         claim_entities = self.entities.keys(claim)
         passage_entities = self.entities.keys(text)
-        missing = tuple(self.entities.missing(claim, text))
+        known = {
+            word.casefold()
+            for mention in self.entities.mentions(claim)
+            for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", mention.surface)
+        }
+        missing = (
+            *self.entities.missing(claim, text),
+            *unnamed_names(claim, text, language, passage_language, known),
+        )
         # Step 5 (needed by 3 and 4): the best-matching passage segment
         segments = passage_segments(passages)
         clauses = claim_clauses(claim)

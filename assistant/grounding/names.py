@@ -1,0 +1,80 @@
+"""Names the entity table does not know: Latin-script names in a claim (GreenVolt, JETRO,
+Kizuna Partners) must be in the passages that are written with such names (pure).
+
+Only where the passage can be expected to spell the name the same way: the claim and the
+passage in one language, or a passage in English. "Toho Seiki" against 東邦精機 cannot be
+checked without a transliteration table; it is left to the other checks. An acronym is
+named when the passage spells it out (PoC: proof-of-concept, CVC: corporate venture
+capital).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*[A-Za-z0-9]|[A-Z]")
+# A capitalised word here starts a sentence or a quotation, so it says nothing of a name.
+_STARTS = re.compile(r"(?:^|[.!?:;。!?:;「『“\"(\n]|—|–)\s*$")
+_COMMON = frozenset(
+    re.findall(
+        r"\w+",
+        "i a an the this that these those it its they their we our he she his her there here "
+        "in on at of for by with from to and or but as if when while after before during since "
+        "january february march april may june july august september october november december "
+        "monday tuesday wednesday thursday friday saturday sunday mr ms mrs dr ceo cto cfo coo",
+    )
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.casefold())
+
+
+def _spelled_out(acronym: str, words: list[str]) -> bool:
+    """Whether consecutive words of the passage start with the acronym's letters."""
+    letters = acronym.casefold().rstrip("s") if len(acronym) > 2 else acronym.casefold()
+    n = len(letters)
+    return n >= 2 and any(
+        all(words[i + j].startswith(letters[j]) for j in range(n))
+        for i in range(len(words) - n + 1)
+    )
+
+
+def claim_names(claim: str, claim_language: str) -> list[str]:
+    """Latin-script names in a claim: acronyms and CamelCase anywhere (JETRO, PoC, GreenVolt),
+    Latin words in Chinese or Japanese text, and capitalised English words that do not start
+    a sentence."""
+    names = []
+    for match in _LATIN.finditer(claim):
+        word = match.group()
+        if word.casefold() in _COMMON or len(word) < 2:
+            continue
+        inner_capital = any(ch.isupper() for ch in word[1:])
+        mid_sentence = word[0].isupper() and not _STARTS.search(claim[: match.start()])
+        if claim_language != "en" or inner_capital or mid_sentence:
+            names.append(word)
+    return names
+
+
+def unnamed_names(
+    claim: str, passages: str, claim_language: str, passage_language: str, known: set[str]
+) -> list[str]:
+    """The claim's Latin-script names that the passages do not write (``known``: names the
+    entity table already checks, casefolded)."""
+    if passage_language != "en" and claim_language != passage_language:
+        return []
+    if len(_LATIN.findall(passages)) < 2:
+        return []  # a passage written without Latin names: nothing to compare with
+    folded = unicodedata.normalize("NFKC", passages).casefold()
+    words = _words(folded)
+    missing = []
+    for name in claim_names(claim, claim_language):
+        key = unicodedata.normalize("NFKC", name).casefold().replace("’", "'")
+        stem = re.sub(r"(?:'s|s)$", "", key) if len(key) > 3 else key
+        if key in known or stem in known:
+            continue
+        if stem in folded.replace("’", "'") or _spelled_out(name, words):
+            continue
+        missing.append(name)
+    return list(dict.fromkeys(missing))
