@@ -41,18 +41,26 @@ def _spelled_out(acronym: str, words: list[str]) -> bool:
     )
 
 
+def _mostly_latin(text: str) -> bool:
+    """English text that quotes a Japanese or Chinese name (杜の都キャピタル) is still English:
+    language detection says Japanese as soon as it sees kana."""
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return latin > len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff]", text))
+
+
 def claim_names(claim: str, claim_language: str) -> list[str]:
     """Latin-script names in a claim: acronyms and CamelCase anywhere (JETRO, PoC, GreenVolt),
     Latin words in Chinese or Japanese text, and capitalised English words that do not start
     a sentence."""
     names = []
+    english = claim_language == "en" or _mostly_latin(claim)
     for match in _LATIN.finditer(claim):
         word = match.group()
         if word.casefold() in _COMMON or len(word) < 2:
             continue
         inner_capital = any(ch.isupper() for ch in word[1:])
         mid_sentence = word[0].isupper() and not _STARTS.search(claim[: match.start()])
-        if claim_language != "en" or inner_capital or mid_sentence:
+        if not english or inner_capital or mid_sentence:
             names.append(word)
     return names
 
@@ -62,7 +70,7 @@ def unnamed_names(
 ) -> list[str]:
     """The claim's Latin-script names that the passages do not write (``known``: names the
     entity table already checks, casefolded)."""
-    if passage_language != "en" and claim_language != passage_language:
+    if passage_language != "en" and (claim_language != passage_language or _mostly_latin(claim)):
         return []
     if len(_LATIN.findall(passages)) < 2:
         return []  # a passage written without Latin names: nothing to compare with

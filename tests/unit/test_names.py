@@ -42,3 +42,10 @@ def test_a_name_the_passage_does_not_write_is_reported() -> None:
 def test_no_check_where_the_passage_cannot_spell_the_name() -> None:
     passage = "東邦精機於 2022 年設立新創合作單位,與台灣新創共同開發檢測模組。"
     assert unnamed_names("Toho Seiki set up the unit in 2022.", passage, "en", "zh-TW", set()) == []
+
+
+def test_an_english_claim_quoting_a_japanese_name_is_english() -> None:
+    claim = "Kenta Sasaki of Mori no Miyako Capital (杜の都キャピタル) says Sendai can team up."
+    passage = "仙台のCVC「杜の都キャピタル」の佐々木健太氏は「直接組める」と話す。BMS PoC"
+    assert claim_names(claim, "ja")[:2] == ["Sasaki", "Mori"]  # English rules: not "Kenta"
+    assert unnamed_names(claim, passage, "ja", "ja", set()) == []
