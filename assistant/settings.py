@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
     llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint (never shown).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before falling back.")
+    judge_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint of the grounding judge (else the LLM's)."
+    )
+    judge_model: str | None = Field(None, description="Model name at the judge's endpoint.")
 
     ui_host: str = Field("127.0.0.1", description="Address the chat binds to.")
     ui_port: int = Field(7860, description="Port of the chat.")
@@ -57,3 +61,16 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    def judge_settings(self) -> Settings | None:
+        """The settings the LLM judge talks to: its own endpoint when one is set (a small
+        local model, say, while answers come from a large one), else the LLM's, else none."""
+        if self.judge_base_url:
+            return self.model_copy(
+                update={
+                    "llm_base_url": self.judge_base_url,
+                    "llm_model": self.judge_model or "judge",
+                    "llm_api_key": None,
+                }
+            )
+        return self if self.llm_configured else None

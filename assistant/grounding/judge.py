@@ -10,7 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from assistant.grounding.verifier import GroundingVerdict, OfflineVerifier, Verifier, vetoed
+from assistant.grounding.verifier import (
+    GroundingVerdict,
+    OfflineVerifier,
+    Verifier,
+    quoted,
+    vetoed,
+)
 from ingest.embed import Embedder
 
 JUDGE_SYSTEM = (
@@ -57,6 +63,8 @@ class CombinedVerifier:
         self.judge = judge
 
     def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
+        if quoted(claim, passages):  # an extractive answer's sentence: nothing to judge
+            return GroundingVerdict(True, 1.0, "quoted verbatim from a passage")
         signals = self.offline.signals(claim, passages)
         verdict = self.offline.decide(signals)
         if vetoed(signals, self.offline.thresholds):
@@ -71,8 +79,9 @@ def make_verifier(settings: Any, embedder: Embedder) -> Verifier:
     """The verifier for these settings: offline, plus the LLM judge when an endpoint is
     configured."""
     offline = OfflineVerifier(embedder, glossary=Path(settings.corpus_dir) / "glossary.json")
-    if not getattr(settings, "llm_configured", False):
+    judge_settings = settings.judge_settings() if hasattr(settings, "judge_settings") else None
+    if judge_settings is None:
         return offline
     from assistant.generate import chat_model
 
-    return CombinedVerifier(offline, LLMJudge(chat_model(settings, max_tokens=8)))
+    return CombinedVerifier(offline, LLMJudge(chat_model(judge_settings, max_tokens=8)))

@@ -160,7 +160,7 @@ class OfflineVerifier:
         self._cache_size = cache_size
 
     def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
-        if _quoted(claim, passages):  # an extractive answer's sentence: nothing to embed
+        if quoted(claim, passages):  # an extractive answer's sentence: nothing to embed
             return GroundingVerdict(True, 1.0, "quoted verbatim from a passage")
         signals = self.signals(claim, passages)
         return self.decide(signals)
@@ -251,7 +251,7 @@ class OfflineVerifier:
                 ]
             ),
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
-            verbatim=_quoted(claim, passages),
+            verbatim=quoted(claim, passages),
             clause_lexical=clause_lexical_coverage(clauses, text),
             role_conflicts=self._role_conflicts(claim, text, language, passage_language),
         )
@@ -436,7 +436,8 @@ def _substantial(piece: str) -> bool:
     return len(re.sub(r"\W", "", piece)) >= 4 and (not piece.isascii() or len(piece.split()) >= 2)
 
 
-def _quoted(claim: str, passages: Sequence[str]) -> bool:
+def quoted(claim: str, passages: Sequence[str]) -> bool:
+    """Whether the claim is a passage's words (white space, width and case aside)."""
     squeezed = _squeeze(claim)
     return len(squeezed) >= 4 and any(squeezed in _squeeze(passage) for passage in passages)
 

@@ -1,0 +1,65 @@
+"""The local judge's model assembly and the judge settings (no model, no server)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "local_judge.py"
+
+
+@pytest.fixture(scope="module")
+def local_judge() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("local_judge", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["local_judge"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_parts_are_joined_in_order_and_checked(local_judge: ModuleType, tmp_path: Path) -> None:
+    parts = []
+    for number, content in enumerate([b"GGUF", b"-two-", b"three"], start=1):
+        part = tmp_path / f"part{number}.bin"
+        part.write_bytes(content)
+        parts.append(part)
+    expected = hashlib.sha256(b"GGUF-two-three").hexdigest()
+    model = local_judge.assemble(tmp_path / "m" / "judge.gguf", parts, sha256=expected)
+    assert model.read_bytes() == b"GGUF-two-three"
+
+
+def test_a_model_that_fails_its_hash_is_not_left_behind(
+    local_judge: ModuleType, tmp_path: Path
+) -> None:
+    part = tmp_path / "part1.bin"
+    part.write_bytes(b"tampered")
+    destination = tmp_path / "judge.gguf"
+    with pytest.raises(local_judge.JudgeModelError, match="sha256"):
+        local_judge.assemble(destination, [part], sha256="0" * 64)
+    assert not destination.exists() and not destination.with_suffix(".partial").exists()
+
+
+def test_the_judge_has_its_own_endpoint_or_the_llms_or_none() -> None:
+    assert Settings(llm_base_url=None, llm_model=None).judge_settings() is None
+    answering = Settings(llm_base_url="http://127.0.0.1:1/v1", llm_model="big")
+    assert answering.judge_settings() is answering
+    judged = Settings(
+        llm_base_url="http://127.0.0.1:1/v1",
+        llm_model="big",
+        llm_api_key="sk-secret",
+        judge_base_url="http://127.0.0.1:2/v1",
+        judge_model="small",
+    ).judge_settings()
+    assert judged is not None
+    assert (judged.llm_base_url, judged.llm_model) == ("http://127.0.0.1:2/v1", "small")
+    assert judged.llm_api_key is None  # the answering endpoint's key is not sent elsewhere
