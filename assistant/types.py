@@ -13,11 +13,14 @@ class Location:
     start: int
     end: int
 
+    def shown_section(self, title: str = "") -> str:
+        """The section, or nothing where it only repeats the title (a document without
+        headings is all under its title)."""
+        return self.section if self.section.strip() != title.strip() else ""
+
     def label(self, title: str = "") -> str:
-        """``section · ¶n``; the section is left out where it only repeats the title (a
-        document without headings is all under its title)."""
         where = f"¶{self.paragraph}"
-        section = self.section if self.section.strip() != title.strip() else ""
+        section = self.shown_section(title)
         return f"{section} · {where}" if section else where
 
 

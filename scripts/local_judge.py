@@ -17,6 +17,7 @@ guards the file against change; the parts' publisher is not Qwen, so it cannot p
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import importlib
 import os
@@ -30,7 +31,6 @@ from pathlib import Path
 
 PARTS = 22
 SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-SIZE = 1_117_320_768
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 _BUFFER = 8 * 1024 * 1024
 
@@ -64,8 +64,8 @@ def sha256_of(path: Path) -> str:
 
 def assemble(destination: Path, parts: Sequence[Path] | None = None, sha256: str = SHA256) -> Path:
     """Join the parts into ``destination`` (atomically, once) and check the pinned hash."""
-    if destination.is_file() and destination.stat().st_size == SIZE and sha256 == SHA256:
-        return destination  # checked when it was written
+    if destination.is_file() and sha256_of(destination) == sha256:
+        return destination
     parts = list(parts) if parts is not None else part_paths()
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_suffix(".partial")
@@ -83,8 +83,9 @@ def assemble(destination: Path, parts: Sequence[Path] | None = None, sha256: str
 
 
 @contextmanager
-def served(model: Path, timeout: float = 180.0) -> Iterator[str]:
-    """The model behind xllamacpp's OpenAI-compatible server on 127.0.0.1; yields ``…/v1``."""
+def served(model: Path, chat_template: str | None = None, timeout: float = 180.0) -> Iterator[str]:
+    """The model behind xllamacpp's OpenAI-compatible server on 127.0.0.1; yields ``…/v1``.
+    Without ``chat_template`` the GGUF's own is used (ChatML for the judge)."""
     import xllamacpp
 
     params = xllamacpp.CommonParams()
@@ -93,7 +94,9 @@ def served(model: Path, timeout: float = 180.0) -> Iterator[str]:
     params.n_ctx = 4096
     params.cpuparams.n_threads = os.cpu_count() or 2
     params.cpuparams_batch.n_threads = os.cpu_count() or 2
-    servers = [xllamacpp.Server(params)]  # the GGUF's own chat template (ChatML)
+    if chat_template is not None:
+        params.chat_template = chat_template
+    servers = [xllamacpp.Server(params)]
     address = servers[0].listening_address
     deadline = time.monotonic() + timeout
     while True:
@@ -108,7 +111,8 @@ def served(model: Path, timeout: float = 180.0) -> Iterator[str]:
     try:
         yield f"{address}/v1"
     finally:
-        servers.clear()
+        servers.clear()  # the last reference gone, the server stops its loop and closes
+        gc.collect()
 
 
 def _model_path() -> Path:

@@ -114,9 +114,7 @@ def grounding_badge(grounding: str, language: str) -> str:
 
 def location_label(citation: Citation, language: str) -> str:
     paragraph = text("paragraph", language, n=citation.location.paragraph)
-    section = citation.location.section
-    if section.strip() == citation.title.strip():  # a document without headings
-        section = ""
+    section = citation.location.shown_section(citation.title)
     return f"{section} · {paragraph}" if section else paragraph
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams, _fold_han
@@ -379,6 +380,7 @@ class EntityTable:
             parts[_group(self.entities[key])].append(pattern)
         # countries apart, so that a term naming one ("Japan plans") still names the country
         self._patterns = [re.compile("|".join(p), re.IGNORECASE) for p in parts.values() if p]
+        self._cached_mentions = lru_cache(maxsize=4096)(self._find_mentions)
 
     @classmethod
     def with_glossary(cls, glossary: Path | None) -> EntityTable:
@@ -414,6 +416,12 @@ class EntityTable:
         return cls(entities)
 
     def mentions(self, text: str) -> list[Mention]:
+        """The entity names in ``text``, longest first where they overlap. Cached: one claim's
+        checks ask for the same passage's mentions several times, and an answer's sentences
+        cite the same passages."""
+        return list(self._cached_mentions(text))
+
+    def _find_mentions(self, text: str) -> tuple[Mention, ...]:
         folded = _fold_han(text)
         if len(folded) != len(text):
             text = folded
@@ -434,7 +442,7 @@ class EntityTable:
                 found.append(Mention(key, *span, match.group(index), abbreviated=True))
         # a built-in name inside a longer built-in name is not a mention (インド太平洋 ≠ インド)
         outer = [m for m in found if not m.entity.startswith("glossary:")]
-        return [
+        return tuple(
             m
             for m in found
             if not any(
@@ -444,7 +452,7 @@ class EntityTable:
                 and o.entity != m.entity
                 for o in outer
             )
-        ]
+        )
 
     def missing(self, claim: str, passages: str) -> list[str]:
         """Entities the claim names and the passages do not; 台日 in a claim is satisfied by

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.grounding.verifier import (
     GroundingVerdict,
@@ -18,6 +18,9 @@ from assistant.grounding.verifier import (
     vetoed,
 )
 from ingest.embed import Embedder
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 JUDGE_SYSTEM = (
     "You check whether a statement is supported by the given passages, as RAGAS faithfulness "
@@ -75,11 +78,11 @@ class CombinedVerifier:
             return replace(verdict, reason=f"{verdict.reason} (LLM judge failed: {error})")
 
 
-def make_verifier(settings: Any, embedder: Embedder) -> Verifier:
+def make_verifier(settings: Settings, embedder: Embedder) -> Verifier:
     """The verifier for these settings: offline, plus the LLM judge when an endpoint is
     configured."""
     offline = OfflineVerifier(embedder, glossary=Path(settings.corpus_dir) / "glossary.json")
-    judge_settings = settings.judge_settings() if hasattr(settings, "judge_settings") else None
+    judge_settings = settings.judge_settings()
     if judge_settings is None:
         return offline
     from assistant.generate import chat_model

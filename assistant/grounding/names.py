@@ -74,7 +74,7 @@ def unnamed_names(
         return []
     if len(_LATIN.findall(passages)) < 2:
         return []  # a passage written without Latin names: nothing to compare with
-    folded = unicodedata.normalize("NFKC", passages).casefold()
+    folded = unicodedata.normalize("NFKC", passages).casefold().replace("’", "'")
     words = _words(folded)
     missing = []
     for name in claim_names(claim, claim_language):
@@ -82,7 +82,7 @@ def unnamed_names(
         stem = re.sub(r"(?:'s|s)$", "", key) if len(key) > 3 else key
         if key in known or stem in known:
             continue
-        if stem in folded.replace("’", "'") or _spelled_out(name, words):
+        if stem in folded or _spelled_out(name, words):
             continue
         missing.append(name)
     return list(dict.fromkeys(missing))

