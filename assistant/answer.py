@@ -8,53 +8,20 @@ Step 3: refuse when the best evidence is too weak; else quote the best sentences
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.retrieve import CROSS_LINGUAL_BONUS
+from assistant.messages import language_name, message
+from assistant.text import Language, lexical_tokens, split_sentences
+from assistant.thresholds import refusal as fitted_refusal
 from assistant.types import Answer, Citation, Passage, SentenceCheck
 from ingest.chunk import is_heading
-from ingest.text import Language, lexical_tokens, split_sentences
 
 MAX_SENTENCES = 3
 SENTENCE_MARGIN = 0.035
 LEXICAL_WEIGHT = 0.25
-# Calibrated on eval/questions/dev.jsonl (scripts/calibrate_refusal.py): below this evidence the
-# corpus is judged not to answer. Settings.min_evidence shifts it.
-REFUSAL_THRESHOLD = 0.86
-# e5 scores a question against a sentence in another language lower than against one in its own
-# language. On the original-only store (ja/en questions, Chinese passages) the best cross-lingual
-# threshold was 0.80, 0.06-0.08 under the same-language one: without CROSS_LINGUAL_BONUS, a new
-# document with no translation would refuse every Japanese and English question.
-
-FRAMES: dict[str, dict[str, str]] = {
-    "zh-TW": {
-        "intro": "根據語料:",
-        "refusal": "抱歉,語料中找不到足以回答這個問題的內容。",
-        "quoted_in": "(以下引文為{lang}原文)",
-    },
-    "ja": {
-        "intro": "コーパスによると:",
-        "refusal": (
-            "申し訳ありません。コーパスには、この質問に答えられる内容が見つかりませんでした。"
-        ),
-        "quoted_in": "(以下は{lang}の原文からの引用です)",
-    },
-    "en": {
-        "intro": "According to the corpus:",
-        "refusal": "Sorry, the corpus does not contain enough to answer this question.",
-        "quoted_in": "(quoted from the {lang} original)",
-    },
-}
-LANGUAGE_NAMES: dict[str, dict[str, str]] = {
-    "zh-TW": {"zh-TW": "中文", "ja": "日文", "en": "英文"},
-    "ja": {"zh-TW": "中国語", "ja": "日本語", "en": "英語"},
-    "en": {"zh-TW": "Chinese", "ja": "Japanese", "en": "English"},
-}
 
 
 @dataclass(frozen=True)
@@ -108,15 +75,21 @@ def evidence_score(
 ) -> float:
     """How strongly the corpus supports answering at all: the best similarity between the
     question and a passage sentence, cross-lingual pairs lifted to the same-language scale
-    (scripts/calibrate_refusal.py fits both on the dev questions, unanswerable ones included)."""
+    (``assistant.thresholds.Refusal``; calibration fits both, unanswerable questions included).
+    The corpus is judged to answer when this reaches ``refusal_threshold()``."""
+    offset = fitted_refusal().cross_lingual_offset
     return max(
         (
-            sentence.similarity
-            + (CROSS_LINGUAL_BONUS if passages[sentence.passage].lang != language else 0.0)
+            sentence.similarity + (offset if passages[sentence.passage].lang != language else 0.0)
             for sentence in sentences
         ),
         default=0.0,
     )
+
+
+def refusal_threshold(shift: float = 0.0) -> float:
+    """The calibrated evidence threshold, moved by ``shift`` (``Settings.min_evidence``)."""
+    return fitted_refusal().threshold + shift
 
 
 def select(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
@@ -130,16 +103,13 @@ def select(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     return sorted(chosen, key=lambda s: (lead[s.passage], s.position))
 
 
-def refusal(
-    question: str, language: Language, evidence: float, timings: dict[str, float]
-) -> Answer:
+def refusal(question: str, language: Language, evidence: float) -> Answer:
     return Answer(
         question=question,
         language=language,
         mode="extractive",
-        answer=FRAMES[language]["refusal"],
+        answer=message("answer.refusal", language),
         refused=True,
-        timings_ms=timings,
         grounding="refused",
         evidence=evidence,
     )
@@ -151,7 +121,6 @@ def compose(
     passages: Sequence[Passage],
     chosen: Sequence[ScoredSentence],
     evidence: float,
-    timings: dict[str, float],
 ) -> Answer:
     numbers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
@@ -163,25 +132,14 @@ def compose(
         pieces.append(f"{sentence.text}[{n}]")
         checks.append(SentenceCheck(sentence.text, (n,), True, 1.0, "quoted verbatim"))
     cited_languages = {passages[p].lang for p in numbers}
-    intro = FRAMES[language]["intro"]
+    intro = message("answer.intro", language)
     if cited_languages and language not in cited_languages:
-        names = "、".join(LANGUAGE_NAMES[language][lang] for lang in sorted(cited_languages))
+        names = "、".join(language_name(lang, language) for lang in sorted(cited_languages))
         gap = " " if language == "en" else ""
-        intro += gap + FRAMES[language]["quoted_in"].format(lang=names)
+        intro += gap + message("answer.quoted_in", language, lang=names)
     body = (" " if language == "en" else "").join(pieces)
     citations = tuple(
-        Citation(
-            n=n,
-            chunk_id=passages[p].chunk_id,
-            doc_id=passages[p].doc_id,
-            title=passages[p].title,
-            lang=passages[p].lang,
-            text=passages[p].text,
-            original_text=passages[p].original_text,
-            location=passages[p].location,
-            quotes=tuple(quotes[p]),
-            translation_of=passages[p].translation_of,
-        )
+        Citation(n, passages[p], tuple(quotes[p]))
         for p, n in sorted(numbers.items(), key=lambda item: item[1])
     )
     return Answer(
@@ -191,19 +149,7 @@ def compose(
         answer=f"{intro}\n{body}",
         refused=False,
         citations=citations,
-        timings_ms=timings,
         grounding="supported",
         sentences=tuple(checks),
         evidence=evidence,
     )
-
-
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
-def cited_numbers(text: str) -> list[int]:
-    return [int(match) for match in _MARKER.findall(text)]
-
-
-def has_searchable_content(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] in "LN" for ch in text)

@@ -14,43 +14,22 @@ import numpy as np
 
 from assistant import answer as extractive
 from assistant import generate, rewrite
+from assistant.errors import InvalidQuestion
 from assistant.grounding import make_verifier
 from assistant.lexical import Glossary
+from assistant.messages import message
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings
+from assistant.text import Language, detect_language, has_searchable_content
 from assistant.types import Answer, Passage
 from ingest.embed import CachedEmbedder, Embedder, make_embedder
 from ingest.index import IngestReport, ingest
 from ingest.store import ChromaStore, Store
-from ingest.text import Language, detect_language
 from ingest.tokens import count_tokens
 
 GLOSSARY_FILE = "glossary.json"
 RAW_LIMIT_FACTOR = 4  # white space and control characters may pad a question this much
 HISTORY_TURNS = 6  # earlier exchanges a follow-up is understood within (as the chat passes)
-
-
-class InvalidQuestion(ValueError):
-    """A question that cannot be searched; the message says why, for the user."""
-
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "empty": {
-        "zh-TW": "請輸入問題。",
-        "ja": "質問を入力してください。",
-        "en": "Please type a question.",
-    },
-    "too_long": {
-        "zh-TW": "問題太長了(上限 {limit} 字,目前 {length} 字)。請縮短後再試。",
-        "ja": "質問が長すぎます(上限 {limit} 文字、現在 {length} 文字)。短くしてください。",
-        "en": "The question is too long ({length} characters; the limit is {limit}).",
-    },
-    "no_words": {
-        "zh-TW": "問題中沒有可搜尋的文字。",
-        "ja": "質問に検索できる語が含まれていません。",
-        "en": "The question has no words to search for.",
-    },
-}
 
 
 def clean_question(text: str, max_chars: int) -> str:
@@ -62,20 +41,20 @@ def clean_question(text: str, max_chars: int) -> str:
     language = detect_language(text[:2000])
     if len(text) > RAW_LIMIT_FACTOR * max_chars:
         raise InvalidQuestion(
-            MESSAGES["too_long"][language].format(limit=max_chars, length=len(text))
+            message("question.too_long", language, limit=max_chars, length=len(text))
         )
     cleaned = "".join(
         ch if unicodedata.category(ch)[0] != "C" else " " for ch in text if ch != "\x00"
     )
     cleaned = " ".join(cleaned.split())
     if not cleaned:
-        raise InvalidQuestion(MESSAGES["empty"][language])
+        raise InvalidQuestion(message("question.empty", language))
     if len(cleaned) > max_chars:
         raise InvalidQuestion(
-            MESSAGES["too_long"][language].format(limit=max_chars, length=len(cleaned))
+            message("question.too_long", language, limit=max_chars, length=len(cleaned))
         )
-    if not extractive.has_searchable_content(cleaned):
-        raise InvalidQuestion(MESSAGES["no_words"][language])
+    if not has_searchable_content(cleaned):
+        raise InvalidQuestion(message("question.no_words", language))
     return cleaned
 
 
@@ -213,24 +192,19 @@ class Assistant:
             final = [piece for piece in self._generate(question, k, history)][-1]
             assert isinstance(final, Answer)
             return final
-        timings: dict[str, float] = {}
-        with _timed(timings, "total"):
-            asked, question, language, vector, passages = self._prepare(
-                question, k, history, timings
-            )
-            with _timed(timings, "compose"):
-                result = self._extractive(question, language, vector, passages, timings)
+        started = time.perf_counter()
+        asked, question, language, vector, passages, timings = self._prepare(question, k, history)
+        with _timed(timings, "compose"):
+            result = self._extractive(question, language, vector, passages)
+        result = result.with_timings(**timings, total=_since(started))
         return rewrite.with_question(result, asked, question, history)
 
     def _prepare(
-        self,
-        question: str,
-        k: int,
-        history: Sequence[tuple[str, str]] | None,
-        timings: dict[str, float],
-    ) -> tuple[str, str, Language, np.ndarray, list[Passage]]:
+        self, question: str, k: int, history: Sequence[tuple[str, str]] | None
+    ) -> tuple[str, str, Language, np.ndarray, list[Passage], dict[str, float]]:
         """The steps every answer shares: check the question, make a follow-up standalone,
-        embed it, retrieve. Returns (asked, standalone, language, vector, passages)."""
+        embed it, retrieve. Returns (asked, standalone, language, vector, passages, timings)."""
+        timings: dict[str, float] = {}
         asked = question = clean_question(question, self.settings.max_question_chars)
         language: Language = detect_language(question)
         with _timed(timings, "rewrite"):
@@ -239,29 +213,25 @@ class Assistant:
             vector = self.embedder.embed([question], kind="query")[0]
         with _timed(timings, "retrieve"):
             passages = self._search(question, vector, language, k)
-        return asked, question, language, vector, passages
+        return asked, question, language, vector, passages, timings
 
     def _generate(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
     ) -> Iterator[str | Answer]:
         """The generated answer, streamed; the extractive one (with a notice) if it fails."""
         assert self.generator is not None
-        timings: dict[str, float] = {}
-        with _timed(timings, "total"):
-            asked, question, language, vector, passages = self._prepare(
-                question, k, history, timings
-            )
+        started = time.perf_counter()
+        asked, question, language, vector, passages, timings = self._prepare(question, k, history)
 
-            def fallback(safe: Sequence[Passage]) -> Answer:
-                with _timed(timings, "compose"):
-                    return self._extractive(question, language, vector, safe, timings)
+        def fallback(safe: Sequence[Passage]) -> Answer:
+            with _timed(timings, "compose"):
+                return self._extractive(question, language, vector, safe)
 
-            for piece in generate.answer_stream(
-                self.generator, question, language, passages, timings, fallback
-            ):
-                if isinstance(piece, Answer):
-                    piece = rewrite.with_question(piece, asked, question, history)
-                yield piece
+        for piece in generate.answer_stream(self.generator, question, language, passages, fallback):
+            if isinstance(piece, Answer):
+                piece = piece.with_timings(**timings, total=_since(started))
+                piece = rewrite.with_question(piece, asked, question, history)
+            yield piece
 
     def _extractive(
         self,
@@ -269,7 +239,6 @@ class Assistant:
         language: Language,
         vector: np.ndarray,
         passages: Sequence[Passage],
-        timings: dict[str, float],
     ) -> Answer:
         # Step 1: candidate sentences of the retrieved passages
         candidates = extractive.candidate_sentences(passages)
@@ -280,12 +249,14 @@ class Assistant:
         scored = extractive.score_sentences(question, candidates, vector, sentence_vectors)
         # Step 3: refuse on weak evidence, else quote and cite
         evidence = extractive.evidence_score(scored, passages, language)
-        threshold = extractive.REFUSAL_THRESHOLD + self.settings.min_evidence
+        threshold = extractive.refusal_threshold(self.settings.min_evidence)
         if not scored or evidence < threshold:
-            return extractive.refusal(question, language, evidence, timings)
-        return extractive.compose(
-            question, language, passages, extractive.select(scored), evidence, timings
-        )
+            return extractive.refusal(question, language, evidence)
+        return extractive.compose(question, language, passages, extractive.select(scored), evidence)
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 @contextmanager

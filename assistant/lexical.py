@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.text import fold_script, lexical_tokens
+from assistant.text import fold_script, lexical_tokens
 
 
 class LexicalIndex:

@@ -15,16 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.lexical import Glossary, LexicalIndex
+from assistant.thresholds import refusal as fitted_refusal
 from assistant.types import Location, Passage
 from ingest.chunk import Chunk
 from ingest.store import Store
 
 RRF_K = 10
-# e5 scores a question against text in another language lower than against text in its own
-# (0.06-0.08 on this corpus: scripts/calibrate_refusal.py). A paragraph with no edition in
-# the question's language is lifted by this much, so that an untranslated document competes
-# with translated ones on one scale; the refusal threshold uses the same offset.
-CROSS_LINGUAL_BONUS = 0.06
 # Bigram BM25 matches only text in the question's language, so it counts less than the dense
 # channel: at full weight a question in English ranked the English edition of one document
 # above an untranslated Chinese survey that answered it. At half weight Simplified Chinese
@@ -180,15 +176,16 @@ def _pick_edition(
 def lift_untranslated(
     dense: Sequence[tuple[Chunk, float]], index: SearchIndex, language: str
 ) -> list[tuple[Chunk, float]]:
-    """Dense hits re-ranked with ``CROSS_LINGUAL_BONUS`` added to chunks in another language
-    whose paragraph has no edition in ``language``; a paragraph that has one competes through
-    that edition."""
+    """Dense hits re-ranked with the calibrated cross-lingual offset (``assistant.thresholds``)
+    added to chunks in another language whose paragraph has no edition in ``language``; a
+    paragraph that has one competes through that edition."""
+    offset = fitted_refusal().cross_lingual_offset
     lifted = [
         (
             chunk,
             score
             + (
-                CROSS_LINGUAL_BONUS
+                offset
                 if chunk.lang != language and index.edition(index.root(chunk), language) is None
                 else 0.0
             ),

@@ -20,23 +20,23 @@ from dataclasses import replace
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
-from assistant.generate import (
+from assistant.errors import GenerationFailed
+from assistant.llm import (
     LANGUAGE_LABELS,
-    GenerationFailed,
     chat_model,
     cut_at_special,
     load_prompt,
     stream_with_deadline,
 )
 from assistant.settings import Settings
+from assistant.text import detect_language, lexical_tokens
 from assistant.types import Answer
-from ingest.text import detect_language, lexical_tokens
 
 log = logging.getLogger(__name__)
 
 History = Sequence[tuple[str, str]]
 MAX_REWRITE_TOKENS = 48
-HISTORY_TURNS = 3
+PROMPT_TURNS = 3  # the last exchanges shown to the model: prompt length is latency
 ANSWER_EXCERPT = 300
 
 _LEADS = re.compile(
@@ -121,7 +121,7 @@ class Rewriter:
 
 def _format_history(history: History) -> str:
     lines = []
-    for asked, answered in list(history)[-HISTORY_TURNS:]:
+    for asked, answered in list(history)[-PROMPT_TURNS:]:
         excerpt = " ".join(answered.split())[:ANSWER_EXCERPT]
         lines.append(f"Q: {' '.join(asked.split())}\nA: {excerpt}")
     return "\n".join(lines)

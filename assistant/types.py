@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal
+
+from assistant.text import Language
+
+Mode = Literal["extractive", "generative"]
+Grounding = Literal["supported", "partial", "refused"]
+__all__ = ["Answer", "Citation", "Grounding", "Language", "Location", "Mode", "Passage"]
 
 
 @dataclass(frozen=True)
@@ -51,19 +59,57 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
+    """Passage ``n`` of an answer, and the sentences quoted from it (extractive answers)."""
+
     n: int
-    chunk_id: str
-    doc_id: str
-    title: str
-    lang: str
-    text: str
-    original_text: str
-    location: Location
+    passage: Passage
     quotes: tuple[str, ...] = ()
-    translation_of: str | None = None
+
+    @property
+    def chunk_id(self) -> str:
+        return self.passage.chunk_id
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.doc_id
+
+    @property
+    def title(self) -> str:
+        return self.passage.title
+
+    @property
+    def lang(self) -> str:
+        return self.passage.lang
+
+    @property
+    def text(self) -> str:
+        return self.passage.text
+
+    @property
+    def original_text(self) -> str:
+        return self.passage.original_text
+
+    @property
+    def location(self) -> Location:
+        return self.passage.location
+
+    @property
+    def translation_of(self) -> str | None:
+        return self.passage.translation_of
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "n": self.n,
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "lang": self.lang,
+            "text": self.text,
+            "original_text": self.original_text,
+            "location": asdict(self.location),
+            "quotes": self.quotes,
+            "translation_of": self.translation_of,
+        }
 
 
 @dataclass(frozen=True)
@@ -83,17 +129,38 @@ class SentenceCheck:
 @dataclass(frozen=True)
 class Answer:
     question: str
-    language: str
-    mode: str
+    language: Language
+    mode: Mode
     answer: str
     refused: bool
     citations: tuple[Citation, ...] = ()
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    grounding: str = "supported"  # supported | partial | refused
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+    grounding: Grounding = "supported"
     sentences: tuple[SentenceCheck, ...] = ()
     notice: str | None = None
     evidence: float = 0.0
     standalone_question: str | None = None
 
+    def __post_init__(self) -> None:
+        # A copy nobody can change: the timings are the answer's, not the caller's dict.
+        object.__setattr__(self, "timings_ms", MappingProxyType(dict(self.timings_ms)))
+
+    def with_timings(self, **timings: float) -> Answer:
+        """This answer with more stages timed (milliseconds)."""
+        return replace(self, timings_ms={**self.timings_ms, **timings})
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "question": self.question,
+            "language": self.language,
+            "mode": self.mode,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [citation.to_dict() for citation in self.citations],
+            "timings_ms": dict(self.timings_ms),
+            "grounding": self.grounding,
+            "sentences": [sentence.to_dict() for sentence in self.sentences],
+            "notice": self.notice,
+            "evidence": self.evidence,
+            "standalone_question": self.standalone_question,
+        }

@@ -46,7 +46,7 @@ def construct() -> dict[str, object]:
 
 
 def ask(question: str) -> dict[str, object]:
-    from assistant.cli import main
+    from ui.cli import main
 
     main(["ask", question], standalone_mode=False)
     return {

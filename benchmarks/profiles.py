@@ -28,7 +28,7 @@ def cold_ask(bench: Bench, report: Report, question: str) -> None:
             "-p",
             "processor_options.filter_threshold=0.02",
             "-m",
-            "assistant.cli",
+            "ui.cli",
             "ask",
             question,
         ],
@@ -37,7 +37,7 @@ def cold_ask(bench: Bench, report: Report, question: str) -> None:
     if done.returncode == 0:
         report.profiles["cold `kakehashi ask` (pyinstrument)"] = str(path)
     imports = run_measured(
-        [sys.executable, "-X", "importtime", "-m", "assistant.cli", "ask", question], bench.env()
+        [sys.executable, "-X", "importtime", "-m", "ui.cli", "ask", question], bench.env()
     )
     if imports.returncode == 0:
         path = bench.results / "profile-cold-imports.txt"

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.text import detect_language
 from benchmarks import naive, synthetic
 from benchmarks.context import Bench
 from benchmarks.procs import chroma_server
@@ -28,7 +29,6 @@ from benchmarks.report import Report, Row, Target
 from benchmarks.stats import Summary, interleaved, timed
 from ingest.chunk import Chunk
 from ingest.store import ChromaStore, chroma_client
-from ingest.text import detect_language
 
 HYBRID_P95_TARGET_MS = 50.0
 TARGET_SIZE = 100_000

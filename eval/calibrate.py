@@ -10,7 +10,8 @@ Step 3: report that search's accuracy where it was not fitted: 5-fold cross-vali
         by passage (claims about one passage never sit on both sides), a fixed held-out
         split (30% of passages, by a hash of the passage text), and each passage language
         left out in turn (a document in a language the fit never saw).
-Step 4: print the parameters fitted on the whole file, to paste into ``Thresholds``.
+Step 4: print the parameters fitted on the whole file; with ``--write``, write them to
+        ``assistant/data/thresholds.json``, which ``Thresholds`` reads.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assistant import thresholds
 from assistant.grounding import OfflineVerifier, Signals, Thresholds, combined_score, vetoed
 from assistant.grounding.overlap import passage_segments
 from assistant.grounding.verifier import PAIRS, pair_key
@@ -155,8 +157,8 @@ def translation_offsets(verifier: OfflineVerifier, corpus: Path) -> dict[str, fl
     """How close e5 puts a sentence and its translation, by directed language pair, less the
     mean over pairs: measured on the corpus's editions (documents with ``translation_of``),
     paragraph by paragraph, each sentence against the aligned paragraph's best segment."""
+    from assistant.text import paragraph_spans, split_sentences
     from ingest.load import load_corpus
-    from ingest.text import paragraph_spans, split_sentences
 
     documents, _ = load_corpus(corpus)
     editions: dict[str, list[Document]] = {}
@@ -195,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ingest.embed import make_embedder
 
     args = list(sys.argv[1:] if argv is None else argv)
+    write = "--write" in args
+    args = [arg for arg in args if arg != "--write"]
     path = Path(args[0] if args else "eval/claims.jsonl")
     settings = Settings()
     verifier = OfflineVerifier(
@@ -228,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     whole = confusion(labels, [predict(i.signals, final) for i in items])
     print(f"fitted on all {len(items)} claims (in-sample): {whole.summary()}")
     print("Thresholds:", json.dumps(final.to_dict(), indent=2))
+    if write:
+        print(f"written to {thresholds.write('verifier', final.to_dict())}")
     return 0
 
 

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import ClaimsError
 from assistant.grounding import GroundingVerdict, Verifier
 from eval.metrics import Confusion, confusion
 
 LABELS = ("supported", "unsupported")
-
-
-class ClaimsError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ Step 3: summarise per language and overall; ``check_gates`` turns thresholds int
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from assistant.citations import cited_numbers, sentences_with_citations, without_markers
+from assistant.errors import GateError, QuestionsError
 from eval.metrics import (
     citation_score,
     fact_coverage,
@@ -29,7 +30,6 @@ from eval.metrics import (
     reciprocal_rank,
     refusal_score,
 )
-from ingest.text import split_sentences
 
 LANGS = ("zh", "ja", "en")
 
@@ -42,10 +42,6 @@ class Question:
     gold: tuple[str, ...]
     facts: tuple[tuple[str, ...], ...]
     answerable: bool
-
-
-class QuestionsError(ValueError):
-    pass
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -86,27 +82,19 @@ class Judge(Protocol):
 
 # -- answers as sentences with citations -----------------------------------------------------
 
-_MARKERS = re.compile(r"(?:\[\d+\])+")
-_MARKER = re.compile(r"\[(\d+)\]")
-_MARKERS_AFTER_END = re.compile(r"([。!?!?.](?:[」』”’\"')]*))((?:\s*\[\d+\])+)")
-
 
 def answer_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences, each with the citation numbers it carries. A framing line
     without any citation ("根據語料:") is not a claim when other lines cite; a marker right
     after a sentence's full stop ("…。[1]", "….[1]") belongs to that sentence."""
     lines = [line for line in answer.splitlines() if line.strip()]
-    if any(_MARKER.search(line) for line in lines):
-        lines = [line for line in lines if _MARKER.search(line)]
+    if any(cited_numbers(line) for line in lines):
+        lines = [line for line in lines if cited_numbers(line)]
     body = "\n".join(lines)
-    body = _MARKERS_AFTER_END.sub(lambda m: m.group(2).strip() + m.group(1) + " ", body)
-    sentences = []
-    for span in split_sentences(body):
-        cited = [int(n) for n in _MARKER.findall(span.text)]
-        text = _MARKERS.sub("", span.text).strip()
-        if len(text) >= 2:
-            sentences.append((text, cited))
-    return sentences
+    return [
+        (without_markers(body[sentence.start : sentence.end]), list(sentence.citations))
+        for sentence in sentences_with_citations(body)
+    ]
 
 
 # -- one question ------------------------------------------------------------------------------
@@ -144,7 +132,7 @@ def evaluate_question(
         "refused": answer.refused,
         "evidence": getattr(answer, "evidence", None),
         "fact_coverage": None if answer.refused else fact_coverage(answer.answer, question.facts),
-        "timings_ms": answer.timings_ms,
+        "timings_ms": dict(answer.timings_ms),
     }
     record["chars@5"] = mean(len(p.text) for p in passages[:5])
     if baseline is not None:
@@ -327,10 +315,6 @@ def format_table(table: dict[str, dict[str, float]]) -> str:
 
 
 # -- regression gate ---------------------------------------------------------------------------
-
-
-class GateError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

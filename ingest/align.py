@@ -3,19 +3,32 @@
 A translation's paragraphs (non-empty lines) map one to one onto the original's. Ingest refuses a
 translation whose paragraphs do not line up, and names the first paragraph that does not: a
 different count, a heading facing a body paragraph, or a number the original paragraph lacks.
+It also refuses a translation whose original is itself a translation, or in the same language:
+retrieval quotes the original as the source every edition stands for.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from assistant.errors import MisalignedTranslation
+from assistant.text import extract_numbers, paragraph_spans
 from ingest.chunk import is_heading
 from ingest.load import Document
-from ingest.text import extract_numbers, paragraph_spans
 
 
-class MisalignedTranslation(ValueError):
-    pass
+def check_translation(translation: Document, original: Document) -> None:
+    """The ingest-time check of a translation against the original its sidecar names."""
+    if original.translation_of:
+        raise MisalignedTranslation(
+            f"its original {original.doc_id!r} is itself a translation "
+            f"(of {original.translation_of!r})"
+        )
+    if translation.lang == original.lang:
+        raise MisalignedTranslation(
+            f"it is in {translation.lang}, the language of its original {original.doc_id!r}"
+        )
+    check_alignment(translation, original)
 
 
 def check_alignment(translation: Document, original: Document) -> None:

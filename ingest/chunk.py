@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from assistant.text import Span, ends_sentence, paragraph_spans, split_clauses, split_sentences
 from ingest.load import Document
-from ingest.text import Span, ends_sentence, paragraph_spans, split_clauses, split_sentences
 
 DEFAULT_MAX_TOKENS = 256
 SECTION_SEPARATOR = " › "

@@ -19,6 +19,8 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from assistant.errors import EmbedderUnavailable
+
 Kind = Literal["query", "passage"]
 Vectors = npt.NDArray[np.float32]
 
@@ -31,10 +33,6 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
         """L2-normalised vectors, one row per text."""
         ...
-
-
-class EmbedderUnavailable(RuntimeError):
-    pass
 
 
 class E5Embedder:

@@ -19,17 +19,14 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ingest.align import MisalignedTranslation, check_alignment
+from assistant.errors import IngestLocked
+from ingest.align import MisalignedTranslation, check_translation
 from ingest.chunk import DEFAULT_MAX_TOKENS, Chunk, chunk_document
 from ingest.embed import Embedder
 from ingest.load import Document, LoadFailure, load_corpus
 from ingest.store import Store
 
 EMBED_BATCH = 32
-
-
-class IngestLocked(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def prepare(
                 )
                 continue
             try:
-                check_alignment(document, original)
+                check_translation(document, original)
             except MisalignedTranslation as error:
                 failures.append(LoadFailure(document.source, f"misaligned translation: {error}"))
                 continue

@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.text import detect_language
+from assistant.errors import LoadError
+from assistant.text import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 SIDECAR_SUFFIX = ".meta.json"
@@ -54,10 +55,6 @@ class LoadFailure:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class LoadError(ValueError):
-    """A file that cannot become a document; the message is shown to the user as the reason."""
 
 
 def discover(corpus: Path) -> list[Path]:

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from assistant.errors import EmbedderMismatch, StoreError, StoreUnavailable
 from ingest.chunk import Chunk
 from ingest.embed import Embedder, Vectors
 
@@ -24,18 +25,6 @@ _PAGE = 5000
 # server would hang every question. Each request to a server gets these bounds instead.
 HTTP_TIMEOUT_SECONDS = 60.0
 HTTP_CONNECT_SECONDS = 5.0
-
-
-class StoreError(RuntimeError):
-    pass
-
-
-class StoreUnavailable(StoreError):
-    pass
-
-
-class EmbedderMismatch(StoreError):
-    pass
 
 
 @dataclass(frozen=True)

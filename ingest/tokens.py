@@ -17,13 +17,11 @@ from pathlib import Path
 
 import tiktoken
 
+from assistant.errors import TokenizerUnavailable
+
 ENCODING = "cl100k_base"
 _BLOB_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 _SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
-
-
-class TokenizerUnavailable(RuntimeError):
-    pass
 
 
 def seed_tiktoken_cache() -> Path:

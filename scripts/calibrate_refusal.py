@@ -18,8 +18,8 @@ import numpy as np
 
 from assistant import Assistant
 from assistant import answer as extractive
+from assistant.text import detect_language
 from eval.run import load_questions
-from ingest.text import detect_language
 
 
 def features(assistant: Assistant, question: str) -> tuple[float, float, bool]:

@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         time.sleep(3600)
                 except KeyboardInterrupt:
                     return 0
-            cli = "from assistant.cli import main; main()"
+            cli = "from ui.cli import main; main()"
             command = [sys.executable, "-c", cli, "eval", "--claims", args.claims]
             command += ["--out", args.out]
             for gate in args.fail_under:

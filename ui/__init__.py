@@ -1,4 +1,5 @@
-"""The founders' chat (Gradio)."""
+"""The user interfaces: the founders' chat (Gradio, ``ui.app``) and the ``kakehashi`` command line
+(``ui.cli``). Both are leaves over the public API of ``assistant``."""
 
 import os
 

@@ -17,10 +17,8 @@ from typing import Any, Protocol
 
 import gradio as gr
 
-from assistant.api import InvalidQuestion
-from assistant.settings import Settings
-from assistant.types import Answer
-from ingest.store import StoreError
+from assistant import Answer, Settings
+from assistant.errors import InvalidQuestion, StoreError
 from ui import render
 from ui.feedback import Feedback, FeedbackLog, Rating
 from ui.i18n import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, TEXT, pick_language, text
@@ -29,7 +27,6 @@ from ui.render import Turn
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-HISTORY_TURNS = 6  # earlier exchanges passed along with a follow-up question
 QUEUE_SIZE = 64  # questions waiting beyond this are turned away with a message
 WARM_UP_QUESTION = "稟議制とは?"
 COUNT_ANSWERED = (
@@ -79,7 +76,7 @@ class Chat:
         yield self._view(turns, language, partial="")
         partial = ""
         try:
-            for piece in self.backend.stream(question, history=history[-HISTORY_TURNS:]):
+            for piece in self.backend.stream(question, history=history):
                 if isinstance(piece, Answer):
                     turns[-1] = replace(turns[-1], answer=piece)
                 elif piece:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.types import Answer
+from assistant import Answer
 
 Rating = Literal["up", "down"]
 MAX_COMMENT_CHARS = 2000

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from assistant.types import Answer, Citation
-from ingest.text import detect_language
+from assistant import Answer, Citation
+from assistant.text import detect_language
 from ui.i18n import language_name, text
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams, _fold_han
-from ingest.text import detect_language, fold_script, split_sentences
+from assistant.text import detect_language, fold_script, split_sentences
 
 
 @dataclass(frozen=True)

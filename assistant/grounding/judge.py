@@ -17,28 +17,18 @@ from assistant.grounding.verifier import (
     quoted,
     vetoed,
 )
+from assistant.llm import chat_model, load_prompt
 from ingest.embed import Embedder
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
-JUDGE_SYSTEM = (
-    "You check whether a statement is supported by the given passages, as RAGAS faithfulness "
-    "does: the statement is supported only if it can be directly inferred from the passages. "
-    "The statement and the passages may be in different languages (Traditional Chinese, "
-    "Japanese, English); judge the meaning. Numbers, names and who did what must match; a "
-    "statement that adds anything the passages do not say is not supported. Reply with one "
-    "word: yes or no."
-)
-JUDGE_HUMAN = "Passages:\n{passages}\n\nStatement:\n{claim}\n\nSupported (yes or no)?"
 _YES = re.compile(r"^\W*(yes|supported|true|是|はい)\b", re.IGNORECASE)
 
 
 def judge_prompt() -> Any:
-    """The judge's prompt (a LangChain ``ChatPromptTemplate``)."""
-    from langchain_core.prompts import ChatPromptTemplate
-
-    return ChatPromptTemplate.from_messages([("system", JUDGE_SYSTEM), ("human", JUDGE_HUMAN)])
+    """The judge's prompt (``assistant/prompts/judge.md``, a LangChain ``ChatPromptTemplate``)."""
+    return load_prompt("judge.md")
 
 
 class LLMJudge:
@@ -85,6 +75,4 @@ def make_verifier(settings: Settings, embedder: Embedder) -> Verifier:
     judge_settings = settings.judge_settings()
     if judge_settings is None:
         return offline
-    from assistant.generate import chat_model
-
     return CombinedVerifier(offline, LLMJudge(chat_model(judge_settings, max_tokens=8)))

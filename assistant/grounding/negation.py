@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams
-from ingest.text import detect_language, fold_script
+from assistant.text import detect_language, fold_script
 
 # Chinese cues scope over what follows them. 與其 ("rather than X, …") marks X as the rejected
 # alternative, like the English "rather than" below.

@@ -15,7 +15,7 @@ from functools import lru_cache
 from assistant.grounding.entities import EntityTable
 from assistant.grounding.negation import negation_count
 from assistant.grounding.overlap import _CLAUSE_END
-from ingest.text import fold_script, split_sentences
+from assistant.text import fold_script, split_sentences
 
 # (one side, the other side); CJK forms match as substrings after folding scripts, English
 # forms as whole words (an -s, -ed or -ing ending allowed).

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from ingest.text import fold_script, lexical_tokens, split_sentences
+from assistant.text import fold_script, lexical_tokens, split_sentences
 
 # a comma, but not a thousands separator (790,000); semicolons, colons, dashes, "while" …
 _CLAUSE_BREAK = re.compile(

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -35,8 +33,9 @@ from assistant.grounding.overlap import (
     lexical_coverage,
     passage_segments,
 )
-from ingest.embed import Embedder
-from ingest.text import detect_language
+from assistant.text import detect_language
+from assistant.thresholds import verifier as fitted_thresholds
+from ingest.embed import CachedEmbedder, Embedder
 
 
 @dataclass(frozen=True)
@@ -101,34 +100,32 @@ def pair_key(claim_language: str, passage_language: str) -> str:
     return f"{claim_language}>{passage_language}"
 
 
-# Fitted by `python -m eval.calibrate` on eval/claims.jsonl (690 claims); see its output for
-# the cross-validated and held-out accuracy of this procedure.
-_DEFAULT_SCORE = {"same": 1.05295, "same-en": 0.93626, "cross": 0.85325}
-_DEFAULT_LENGTH = {"same": -0.086, "same-en": -0.109, "cross": 0.251}
-# How a faithful translation scores, by language pair, less the mean over pairs: measured on
-# the corpus's aligned editions by `python -m eval.calibrate` (no labels involved). e5 puts a
-# Japanese sentence and its English translation further apart than Chinese and Japanese.
-_DEFAULT_OFFSET = {
-    "en>ja": 0.0161, "en>zh-TW": 0.0005, "ja>en": 0.0216, "ja>zh-TW": -0.016, "zh-TW>en": 0.0,
-    "zh-TW>ja": -0.0222,
-}  # fmt: skip
+def _fitted(name: str) -> Any:
+    return fitted_thresholds()[name]
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """The decision's free parameters, chosen by ``python -m eval.calibrate`` with
-    cross-validation on eval/claims.jsonl (grouped by passage). ``score`` and
+    cross-validation on eval/claims.jsonl (grouped by passage) and written to
+    ``assistant/data/thresholds.json``, where the defaults come from. ``score`` and
     ``length_baseline`` are per kind of pair (``language_pair``); ``offset`` puts each
-    directed pair of languages on one scale before that (``pair_key``)."""
+    directed pair of languages on one scale before that (``pair_key``): how a faithful
+    translation scores, by language pair, less the mean over pairs, measured on the corpus's
+    aligned editions (no labels involved)."""
 
-    score: dict[str, float] = field(default_factory=lambda: dict(_DEFAULT_SCORE))
-    lexical_weight: float = 0.1
-    clause_weight: float = 0.5
-    length_weight: float = 0.0
-    clause_lexical_weight: float = 0.2
-    length_baseline: dict[str, float] = field(default_factory=lambda: dict(_DEFAULT_LENGTH))
-    swap_margin: float = 0.0
-    offset: dict[str, float] = field(default_factory=lambda: dict(_DEFAULT_OFFSET))
+    score: dict[str, float] = field(default_factory=lambda: dict(_fitted("score")))
+    lexical_weight: float = field(default_factory=lambda: float(_fitted("lexical_weight")))
+    clause_weight: float = field(default_factory=lambda: float(_fitted("clause_weight")))
+    length_weight: float = field(default_factory=lambda: float(_fitted("length_weight")))
+    clause_lexical_weight: float = field(
+        default_factory=lambda: float(_fitted("clause_lexical_weight"))
+    )
+    length_baseline: dict[str, float] = field(
+        default_factory=lambda: dict(_fitted("length_baseline"))
+    )
+    swap_margin: float = field(default_factory=lambda: float(_fitted("swap_margin")))
+    offset: dict[str, float] = field(default_factory=lambda: dict(_fitted("offset")))
 
     def for_pair(self, pair: str) -> float:
         return self.score.get(pair, self.score.get("cross", 0.86))
@@ -155,9 +152,7 @@ class OfflineVerifier:
             base = replace(base, score=dict.fromkeys(PAIRS, threshold))
         self.thresholds = base
         self.entities = EntityTable.with_glossary(glossary)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()  # the chat checks answers from several threads
-        self._cache_size = cache_size
+        self._vectors = CachedEmbedder(embedder, cache_size)  # passages are checked often
 
     def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
         if quoted(claim, passages):  # an extractive answer's sentence: nothing to embed
@@ -361,20 +356,8 @@ class OfflineVerifier:
         return best_gain, best_pair
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of ``texts``, from an LRU cache: passages are checked again and again."""
-        with self._cache_lock:
-            missing = [text for text in dict.fromkeys(texts) if text not in self._cache]
-        fresh = self.embedder.embed(missing, kind="query") if missing else np.zeros((0, 1))
-        with self._cache_lock:
-            for text, vector in zip(missing, fresh, strict=True):
-                self._cache[text] = vector
-            rows = []
-            for text in texts:
-                self._cache.move_to_end(text)
-                rows.append(self._cache[text])
-            while len(self._cache) > max(self._cache_size, len(texts)):
-                self._cache.popitem(last=False)
-        return np.vstack(rows)
+        """Vectors of ``texts`` (as queries), cached: passages are checked again and again."""
+        return self._vectors.embed(texts, kind="query")
 
 
 def combined_score(signals: Signals, t: Thresholds) -> float:

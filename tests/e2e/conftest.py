@@ -1,5 +1,5 @@
-"""The real chat for end-to-end tests: the corpus (plus one passage full of markup) ingested
-once into a tmp store, ``kakehashi serve`` on a free local port, and headless Chromium."""
+"""The real chat for end-to-end tests: the fixture corpus (plus one passage full of markup)
+ingested once into a tmp store, ``kakehashi serve`` on a free local port, and headless Chromium."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The founders' chat in real headless Chromium, against ``kakehashi serve`` on the real corpus."""
+"""The founders' chat in real headless Chromium, against ``kakehashi serve`` on the fixture
+corpus."""
 
 from __future__ import annotations
 

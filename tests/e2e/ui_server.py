@@ -1,5 +1,5 @@
-"""Running the real chat for end-to-end tests: a workspace with the corpus and one passage
-full of markup, ``kakehashi serve`` on a free local port, plain HTTP requests."""
+"""Running the real chat for end-to-end tests: a workspace with the fixture corpus and one
+passage full of markup, ``kakehashi serve`` on a free local port, plain HTTP requests."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from conftest import FIXTURE_CORPUS
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -74,11 +75,12 @@ class Server:
 
 
 def make_workspace(root: Path) -> Workspace:
-    """corpus/ and the markup document in ``root``, ingested with the real default embedder."""
+    """The fixture corpus and the markup document in ``root``, ingested with the real default
+    embedder."""
     from assistant import Assistant, Settings
 
     corpus = root / "corpus"
-    shutil.copytree(REPO / "corpus", corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     (corpus / "kakehashi-markup-test.en.txt").write_text(MARKUP_DOC, encoding="utf-8")
     (corpus / "kakehashi-markup-test.en.txt.meta.json").write_text(
         json.dumps(MARKUP_META), encoding="utf-8"

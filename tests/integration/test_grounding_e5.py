@@ -3,16 +3,14 @@ meaning across languages, which the deterministic fake embedder cannot stand in 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import GLOSSARY
 
 from assistant.grounding import OfflineVerifier
 from ingest.embed import make_embedder
 
 pytestmark = pytest.mark.integration
 
-GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary.json"
 GAP = (
     "雙方在微觀層面確實存在認知落差:日本尋求的是「結構性缺口填補」,而台灣尋求的是「市場營收拓展」。"
 )

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from fakes import EmbedderFailure, FailingEmbedder, FakeEmbedder, GatedEmbedder
 
+from assistant.errors import IngestLocked, StoreUnavailable
 from ingest.chunk import Chunk
 from ingest.embed import Embedder
-from ingest.index import IngestLocked, IngestReport, ingest, prepare
-from ingest.store import ChromaStore, StoreUnavailable
+from ingest.index import IngestReport, ingest, prepare
+from ingest.store import ChromaStore
 from ingest.tokens import count_tokens
 
 pytestmark = [

@@ -23,16 +23,11 @@ from typing import Any
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.answer import FRAMES
-from assistant.generate import (
-    AnswerGenerator,
-    answer_chain,
-    answer_stream,
-    chat_model,
-    prompt_inputs,
-    quote,
-)
+from assistant.generate import AnswerGenerator, answer_chain, answer_stream, prompt_inputs
 from assistant.grounding import OfflineVerifier
+from assistant.llm import chat_model
+from assistant.messages import message
+from assistant.safety import quote
 from assistant.types import Answer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
@@ -111,19 +106,16 @@ def test_generated_answer_is_parsed_and_every_sentence_checked(
 ) -> None:
     verifier = OfflineVerifier(e5_embedder)
     generator = AnswerGenerator(chat_model(settings_for(llm_server), MAX_TOKENS), verifier, 600)
-    timings: dict[str, float] = {}
-    pieces = list(
-        answer_stream(generator, "What is ringi?", "en", passages, timings, _must_not_fall_back)
-    )
+    pieces = list(answer_stream(generator, "What is ringi?", "en", passages, _must_not_fall_back))
     final = pieces[-1]
     assert isinstance(final, Answer) and final.mode == "generative"
     assert all(isinstance(piece, str) for piece in pieces[:-1])
-    assert 0 < timings["first_token"] <= timings["generate"]
+    assert 0 < final.timings_ms["first_token"] <= final.timings_ms["generate"]
     for check in final.sentences:
         assert all(1 <= n <= len(passages) for n in check.citations)
         assert check.citations or not check.supported  # no citation, no support
     if final.refused:
-        assert final.answer == FRAMES["en"]["refusal"]
+        assert final.answer == message("answer.refusal", "en")
     else:
         assert any(check.supported for check in final.sentences)
         assert {c.n for c in final.citations} <= set(range(1, len(passages) + 1))
@@ -198,7 +190,7 @@ def test_cli_ask_stream_against_the_server(
 ) -> None:
     from click.testing import CliRunner
 
-    from assistant import cli
+    from ui import cli
 
     monkeypatch.setattr(cli, "_assistant", lambda: planted_assistant)
     result = CliRunner().invoke(cli.main, ["ask", "--stream", "What is ringi?", "--k", "2"])

@@ -23,9 +23,9 @@ import pytest
 from click.testing import CliRunner
 from fakes import FakeEmbedder
 
-from assistant import cli
 from assistant.api import Assistant
 from assistant.settings import Settings
+from ui import cli
 
 pytestmark = [
     pytest.mark.integration,

@@ -21,19 +21,20 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, free_port, subprocess_env
+from conftest import FIXTURE_CORPUS, free_port, subprocess_env
 from fakes import FakeEmbedder
 
-from assistant import cli
 from assistant.api import Assistant
+from assistant.errors import StoreUnavailable
 from assistant.settings import Settings
 from assistant.types import Answer
 from ingest import store as store_module
 from ingest.chunk import Chunk
 from ingest.embed import Kind, Vectors
 from ingest.index import prepare
-from ingest.store import ChromaStore, StoreUnavailable
+from ingest.store import ChromaStore
 from ingest.tokens import count_tokens
+from ui import cli
 
 pytestmark = [
     pytest.mark.integration,
@@ -144,7 +145,7 @@ def test_a_server_that_is_down_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    settings = Settings(corpus_dir=CORPUS, data_dir=tmp_path / "data", chroma_url=url)
+    settings = Settings(corpus_dir=FIXTURE_CORPUS, data_dir=tmp_path / "data", chroma_url=url)
     unavailable(lambda: Assistant(settings, embedder=FakeEmbedder()), url)
     # the CLI: exit 3 and one line that names the server, for every command that needs it
     monkeypatch.setenv("KAKEHASHI_CHROMA_URL", url)
@@ -154,8 +155,8 @@ def test_a_server_that_is_down_is_a_clear_error(
         ["ask", "What is ringi?"],
         ["ask", "--json", "What is ringi?"],
         ["retrieve", "ringi"],
-        ["ingest", str(CORPUS)],
-        ["ingest", "--rebuild", str(CORPUS)],
+        ["ingest", str(FIXTURE_CORPUS)],
+        ["ingest", "--rebuild", str(FIXTURE_CORPUS)],
     ):
         result = CliRunner().invoke(cli.main, command)
         assert result.exit_code == 3, (command, result.output)
@@ -329,7 +330,7 @@ def model_assistants(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
     threading.Thread(target=silent.serve_forever, daemon=True).start()
     root = tmp_path_factory.mktemp("llm-faults")
     corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     embedder = FakeEmbedder()
     data = root / "data"
     Assistant(Settings(corpus_dir=corpus, data_dir=data), embedder=embedder).ingest()

@@ -15,10 +15,11 @@ import pytest
 from conftest import free_port
 from fakes import FakeEmbedder
 
+from assistant.errors import EmbedderMismatch, StoreUnavailable
 from ingest import store as store_module
 from ingest.chunk import Chunk, chunk_document
 from ingest.load import Document
-from ingest.store import ChromaStore, EmbedderMismatch, StoreUnavailable
+from ingest.store import ChromaStore
 from ingest.tokens import count_tokens
 
 pytestmark = [

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.align import MisalignedTranslation, check_alignment, paragraph_mismatch
+from assistant.errors import MisalignedTranslation
+from assistant.text import paragraph_spans
+from ingest.align import check_alignment, check_translation, paragraph_mismatch
 from ingest.index import prepare
 from ingest.load import Document
-from ingest.text import paragraph_spans
 from ingest.tokens import count_tokens
 
 pytestmark = pytest.mark.unit
@@ -41,8 +42,8 @@ def edit_paragraph(document: Document, index: int, old: str, new: str) -> Docume
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-def test_the_real_editions_align(editions: dict[str, Document], lang: str) -> None:
-    check_alignment(editions[lang], editions["zh-TW"])
+def test_the_fixture_editions_align(editions: dict[str, Document], lang: str) -> None:
+    check_translation(editions[lang], editions["zh-TW"])
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -136,6 +137,39 @@ def test_the_same_number_in_another_notation_is_not_a_mismatch() -> None:
     assert "number(s) 1000000 not in" in (paragraph_mismatch("1,000,000 people", "79 萬人") or "")
 
 
+# -- the translation must stand for an original in another language ---------------------------
+def note(doc_id: str, lang: str, text: str, translation_of: str | None = None) -> Document:
+    return Document(doc_id, doc_id, lang, text, f"{doc_id}.txt", translation_of=translation_of)
+
+
+ORIGINAL = note("note", "zh-TW", "稟議制\n稟議書需要 3 個印章。\n")
+ENGLISH = note("note.en", "en", "The ringi system\nA ringi-sho needs 3 seals.\n", "note")
+
+
+def test_a_small_translation_that_lines_up_is_accepted() -> None:
+    check_translation(ENGLISH, ORIGINAL)
+
+
+def test_a_translation_with_another_number_is_refused_by_the_ingest_check() -> None:
+    changed = replace(ENGLISH, text="The ringi system\nA ringi-sho needs 4 seals.\n")
+    with pytest.raises(MisalignedTranslation) as error:
+        check_translation(changed, ORIGINAL)
+    assert named_paragraph(error) == 2
+    assert "number(s) 4 not in the original paragraph" in str(error.value)
+
+
+def test_a_translation_in_the_language_of_its_original_is_refused() -> None:
+    same = replace(ENGLISH, lang="zh-TW", text=ORIGINAL.text)
+    with pytest.raises(MisalignedTranslation, match="it is in zh-TW, the language of its original"):
+        check_translation(same, ORIGINAL)
+
+
+def test_a_translation_of_a_translation_is_refused() -> None:
+    japanese = note("note.ja", "ja", "稟議制\n稟議書には 3 つの印鑑が必要だ。\n", "note.en")
+    with pytest.raises(MisalignedTranslation, match=re.escape("'note.en' is itself a translation")):
+        check_translation(japanese, ENGLISH)
+
+
 # -- ingest applies the check -----------------------------------------------------------------
 def test_ingest_refuses_a_misaligned_translation_and_keeps_the_rest(corpus_copy: Path) -> None:
     path = corpus_copy / "taiwan-japan-deep-tech-2025.en.txt"
@@ -164,3 +198,14 @@ def test_ingest_refuses_a_translation_that_claims_the_wrong_original(corpus_copy
     documents, _, failures = prepare(corpus_copy, count_tokens)
     assert sorted(document.lang for document in documents) == ["en", "zh-TW"]
     assert "'another-essay', which is not in the corpus" in failures[0].reason
+
+
+def test_ingest_refuses_a_translation_in_the_language_of_its_original(corpus_copy: Path) -> None:
+    japanese = "taiwan-japan-deep-tech-2025.ja.txt"
+    sidecar = corpus_copy / f"{japanese}.meta.json"
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    sidecar.write_text(json.dumps({**meta, "lang": "zh-TW"}), encoding="utf-8")
+    documents, _, failures = prepare(corpus_copy, count_tokens)
+    assert sorted(document.lang for document in documents) == ["en", "zh-TW"]
+    assert [Path(failure.source).name for failure in failures] == [japanese]
+    assert "it is in zh-TW, the language of its original" in failures[0].reason

@@ -7,6 +7,7 @@ import pytest
 
 from assistant import answer as extractive
 from assistant.answer import ScoredSentence
+from assistant.thresholds import refusal
 from assistant.types import Location, Passage
 
 pytestmark = pytest.mark.unit
@@ -61,7 +62,7 @@ def test_at_most_three_sentences_are_quoted() -> None:
 def test_compose_cites_each_quote_with_the_number_of_its_passage() -> None:
     passages = [passage(1, "甲句。乙句。"), passage(2, "丙句。")]
     chosen = [scored(1, 0, "丙句。", 0.95), scored(0, 1, "乙句。", 0.94)]
-    answer = extractive.compose("問題?", "zh-TW", passages, chosen, 0.95, {})
+    answer = extractive.compose("問題?", "zh-TW", passages, chosen, 0.95)
     assert answer.answer == "根據語料:\n丙句。[1]乙句。[2]"
     assert [(c.n, c.chunk_id, c.quotes) for c in answer.citations] == [
         (1, "chunk-2", ("丙句。",)),
@@ -74,16 +75,16 @@ def test_compose_cites_each_quote_with_the_number_of_its_passage() -> None:
 def test_a_quote_in_another_language_is_said_to_be_one() -> None:
     passages = [passage(1, "稟議制是日本特有的決策機制。")]
     chosen = [scored(0, 0, "稟議制是日本特有的決策機制。", 0.9)]
-    english = extractive.compose("What is ringi?", "en", passages, chosen, 0.9, {})
+    english = extractive.compose("What is ringi?", "en", passages, chosen, 0.9)
     assert english.answer.startswith("According to the corpus: (quoted from the Chinese original)")
-    japanese = extractive.compose("稟議制とは?", "ja", passages, chosen, 0.9, {})
+    japanese = extractive.compose("稟議制とは?", "ja", passages, chosen, 0.9)
     assert "中国語" in japanese.answer.splitlines()[0]
 
 
 def test_a_translated_citation_carries_its_original() -> None:
     passages = [passage(1, "Ringi is a bottom-up mechanism.", "en", translation_of="essay")]
     chosen = [scored(0, 0, "Ringi is a bottom-up mechanism.", 0.9)]
-    answer = extractive.compose("What is ringi?", "en", passages, chosen, 0.9, {})
+    answer = extractive.compose("What is ringi?", "en", passages, chosen, 0.9)
     (citation,) = answer.citations
     assert citation.translation_of == "essay"
     assert citation.original_text == "original of 1"
@@ -95,7 +96,7 @@ def test_a_translated_citation_carries_its_original() -> None:
     [("zh-TW", "語料中找不到"), ("ja", "見つかりませんでした"), ("en", "does not contain")],
 )
 def test_a_refusal_speaks_the_questions_language(language: str, phrase: str) -> None:
-    answer = extractive.refusal("?", language, 0.5, {})  # type: ignore[arg-type]
+    answer = extractive.refusal("?", language, 0.5)  # type: ignore[arg-type]
     assert answer.refused and answer.grounding == "refused" and not answer.citations
     assert phrase in answer.answer
 
@@ -105,7 +106,7 @@ def test_cross_lingual_evidence_is_lifted_to_the_same_language_scale() -> None:
     chinese = [scored(0, 0, "稟議制。", 0.80)]
     english = [scored(1, 0, "Ringi.", 0.80)]
     assert extractive.evidence_score(chinese, passages, "en") == pytest.approx(
-        0.80 + extractive.CROSS_LINGUAL_BONUS
+        0.80 + refusal().cross_lingual_offset
     )
     assert extractive.evidence_score(english, passages, "en") == pytest.approx(0.80)
     assert extractive.evidence_score([], passages, "en") == 0.0

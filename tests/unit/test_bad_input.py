@@ -14,10 +14,12 @@ import pytest
 from click.testing import CliRunner
 from fakes import FakeEmbedder
 
-from assistant import cli
-from assistant.api import HISTORY_TURNS, MESSAGES, Assistant, InvalidQuestion, clean_question
+from assistant.api import HISTORY_TURNS, Assistant, clean_question
+from assistant.errors import InvalidQuestion
+from assistant.messages import message
 from assistant.settings import Settings
 from assistant.types import Answer
+from ui import cli
 
 pytestmark = [
     pytest.mark.unit,
@@ -25,8 +27,8 @@ pytestmark = [
 ]
 
 LIMIT = Settings().max_question_chars
-EN, ZH = MESSAGES["empty"]["en"], MESSAGES["empty"]["zh-TW"]
-NO_WORDS = MESSAGES["no_words"]["en"]
+EN, ZH = message("question.empty", "en"), message("question.empty", "zh-TW")
+NO_WORDS = message("question.no_words", "en")
 
 REFUSED: dict[str, tuple[str, str]] = {
     # name: (question, what the message says)

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from assistant.text import paragraph_spans, split_clauses, split_sentences
 from ingest.chunk import (
     DEFAULT_MAX_TOKENS,
     SECTION_SEPARATOR,
@@ -19,7 +20,6 @@ from ingest.chunk import (
     paragraphs,
 )
 from ingest.load import Document
-from ingest.text import paragraph_spans, split_clauses, split_sentences
 from ingest.tokens import count_tokens
 
 pytestmark = pytest.mark.unit

@@ -3,16 +3,13 @@ are one entity in zh-TW, ja and en, and words that merely contain a place name a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import GLOSSARY
 
 from assistant.grounding import EntityTable
 from assistant.grounding.entities import ENTITIES
 
 pytestmark = pytest.mark.unit
-
-GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary.json"
 
 
 @pytest.fixture(scope="module")

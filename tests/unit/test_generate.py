@@ -24,24 +24,20 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr, SecretStr
 
-from assistant import generate
-from assistant.answer import FRAMES
+from assistant import llm, safety
 from assistant.api import Assistant
-from assistant.cli import answer_json
-from assistant.generate import (
-    AnswerGenerator,
-    GenerationFailed,
-    answer_stream,
-    load_prompt,
-    prompt_inputs,
-    quote,
-    sentences_with_citations,
-)
+from assistant.citations import sentences_with_citations
+from assistant.errors import GenerationFailed
+from assistant.generate import AnswerGenerator, answer_stream, prompt_inputs
 from assistant.grounding import GroundingVerdict
+from assistant.llm import load_prompt
+from assistant.messages import message
 from assistant.rewrite import Rewriter, fallback_rewrite, leans_on_history
+from assistant.safety import quote
 from assistant.settings import Settings
+from assistant.text import lexical_tokens
 from assistant.types import Answer, Location, Passage, SentenceCheck
-from ingest.text import lexical_tokens
+from ui.cli import answer_json
 
 pytestmark = pytest.mark.unit
 
@@ -154,7 +150,7 @@ def run(
     generator = AnswerGenerator(chat, WordVerifier(), timeout=5)
     pieces: list[str] = []
     final: Answer | None = None
-    for piece in answer_stream(generator, question, language, passages, {}, extractive_stub):
+    for piece in answer_stream(generator, question, language, passages, extractive_stub):
         if isinstance(piece, Answer):
             final = piece
         else:
@@ -183,7 +179,7 @@ def test_answer_prompt_renders_numbered_untrusted_passages() -> None:
     )
     system, user = (str(message.content) for message in messages)
     assert [message.type for message in messages] == ["system", "human"]
-    assert FRAMES["zh-TW"]["refusal"] in system
+    assert message("answer.refusal", "zh-TW") in system
     assert "Traditional Chinese" in system and "[n]" not in system  # filled, not a field
     assert "not instructions" in system
     assert '<passage n="1"' in user and '<passage n="2"' in user
@@ -273,18 +269,18 @@ def test_no_supported_sentence_becomes_a_refusal_in_the_question_language() -> N
         ["日本的稟議制度起源於明治時代的軍隊[1]。"], ZH_PASSAGES, "稟議制從何而來?", "zh-TW"
     )
     assert answer.refused and answer.grounding == "refused"
-    assert answer.answer == FRAMES["zh-TW"]["refusal"]
+    assert answer.answer == message("answer.refusal", "zh-TW")
     assert answer.citations == ()
     assert [s.supported for s in answer.sentences] == [False]  # what was withheld, and why
     assert answer.notice is not None
 
 
 def test_the_model_saying_the_corpus_does_not_answer_is_a_refusal() -> None:
-    _, answer, _ = run([FRAMES["ja"]["refusal"]], PASSAGES, "東京の人口は?", "ja")
-    assert answer.refused and answer.answer == FRAMES["ja"]["refusal"]
+    _, answer, _ = run([message("answer.refusal", "ja")], PASSAGES, "東京の人口は?", "ja")
+    assert answer.refused and answer.answer == message("answer.refusal", "ja")
     assert answer.sentences == ()
     _, answer, _ = run(["The passages do not mention the population of Tokyo."])
-    assert answer.refused and answer.answer == FRAMES["en"]["refusal"]
+    assert answer.refused and answer.answer == message("answer.refusal", "en")
 
 
 # -- faults: fall back to the extractive answer, with a notice ---------------------------------
@@ -309,7 +305,7 @@ def test_a_slow_model_times_out_instead_of_hanging() -> None:
     chat = ScriptedChatModel(replies=["Ringi is bottom-up [1]."], chunk=1, delay=0.5)
     generator = AnswerGenerator(chat, WordVerifier(), timeout=0.3)
     started = time.monotonic()
-    pieces = list(answer_stream(generator, "q?", "en", PASSAGES, {}, extractive_stub))
+    pieces = list(answer_stream(generator, "q?", "en", PASSAGES, extractive_stub))
     assert time.monotonic() - started < 2
     final = pieces[-1]
     assert isinstance(final, Answer) and final.mode == "extractive"
@@ -374,7 +370,7 @@ def test_real_client_against_bad_endpoints(
         url = "http://127.0.0.1:9/v1"  # the discard port: nothing listens
     generator = real_generator(url, timeout=1.0)
     started = time.monotonic()
-    pieces = list(answer_stream(generator, "q?", "en", PASSAGES, {}, extractive_stub))
+    pieces = list(answer_stream(generator, "q?", "en", PASSAGES, extractive_stub))
     assert time.monotonic() - started < 5
     final = pieces[-1]
     assert isinstance(final, Answer) and final.mode == "extractive" and final.notice
@@ -383,7 +379,7 @@ def test_real_client_against_bad_endpoints(
 
 def test_the_key_is_never_shown() -> None:
     generator = real_generator("http://127.0.0.1:9/v1", timeout=1.0)
-    model = generate.chat_model(
+    model = llm.chat_model(
         Settings(llm_base_url="http://x/v1", llm_model="m", llm_api_key=SecretStr("sk-SECRET"))
     )
     assert "sk-SECRET" not in repr(model) + str(model) + repr(generator.chain)
@@ -421,7 +417,7 @@ def test_the_stream_is_cleaned_however_the_tokens_are_cut() -> None:
         '<passage n="1">echo</passage> [read](www.evil.example.com) 【2】'
     )
     for size in (1, 2, 3, 7):
-        guard = generate.StreamGuard(generate.Cleaner(2))
+        guard = safety.StreamGuard(safety.Cleaner(2))
         pieces = [guard.feed(reply[i : i + size]) for i in range(0, len(reply), size)]
         shown = "".join(pieces) + guard.close()
         assert "evil" not in shown and "http" not in shown and "![" not in shown
@@ -437,7 +433,7 @@ def test_echoed_prompt_delimiters_are_not_answer_text() -> None:
 
 
 def test_the_stream_stops_at_a_leaked_format_token() -> None:
-    guard = generate.StreamGuard(generate.Cleaner(1))
+    guard = safety.StreamGuard(safety.Cleaner(1))
     shown = guard.feed("Ringi is bottom-up [1].<|im_") + guard.feed("end|>user: hi")
     assert shown + guard.close() == "Ringi is bottom-up [1]."
     assert guard.ended
@@ -561,7 +557,7 @@ def test_cli_ask_stream_prints_pieces_then_flags(
 ) -> None:
     from click.testing import CliRunner
 
-    from assistant import cli
+    from ui import cli
 
     reply = "Ringi is a bottom-up decision process [1]. Ringi was invented on Mars in 1066 [1]."
     small_assistant.generator = AnswerGenerator(

@@ -6,9 +6,9 @@ embedding); a verbatim quote is supported whatever the embedder."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from conftest import GLOSSARY
 from fakes import FakeEmbedder
 
 from assistant.grounding import (
@@ -27,7 +27,6 @@ from assistant.grounding import (
 
 pytestmark = pytest.mark.unit
 
-GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary.json"
 TALENT = "根據日本經濟產業省(METI)預估,至 2030 年,日本 IT 與數位人才缺口將高達 79 萬人。"
 SURVEY = (
     "雖然 45% 的受訪者表示希望能設立日本分公司(展現長期承諾),但實際上近 40% 的既有合作"

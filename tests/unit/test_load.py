@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.text import paragraph_spans
 from ingest.load import (
     MAX_FILE_BYTES,
     Document,
@@ -19,7 +20,6 @@ from ingest.load import (
     load_corpus,
     load_document,
 )
-from ingest.text import paragraph_spans
 
 pytestmark = pytest.mark.unit
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from assistant.errors import GateError
 from eval.metrics import (
     citation_score,
     confusion,
@@ -17,7 +18,7 @@ from eval.metrics import (
     reciprocal_rank,
     refusal_score,
 )
-from eval.run import GateError, answer_sentences, check_gates, parse_gate, summarize
+from eval.run import answer_sentences, check_gates, parse_gate, summarize
 
 pytestmark = pytest.mark.unit
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import GLOSSARY
 from fakes import FakeEmbedder
 
 from assistant.grounding import EntityTable, OfflineVerifier
 from assistant.grounding.opposites import opposed_roles, opposed_terms
 
 pytestmark = pytest.mark.unit
-GLOSSARY = Path(__file__).resolve().parents[2] / "corpus" / "glossary.json"
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve import CROSS_LINGUAL_BONUS, SearchIndex, lift_untranslated
+from assistant.retrieve import SearchIndex, lift_untranslated
+from assistant.thresholds import refusal
 from ingest.chunk import Chunk
 
 pytestmark = pytest.mark.unit
+CROSS_LINGUAL_BONUS = refusal().cross_lingual_offset
 
 
 def chunk(doc_id: str, lang: str, text: str, translation_of: str | None = None) -> Chunk:

@@ -1,4 +1,4 @@
-"""ingest.text: sentences and clauses with offsets, numbers, language, script folding."""
+"""assistant.text: sentences and clauses with offsets, numbers, language, script folding."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.load import Document
-from ingest.text import (
+from assistant.text import (
     Span,
     detect_language,
     ends_sentence,
@@ -17,6 +16,7 @@ from ingest.text import (
     split_clauses,
     split_sentences,
 )
+from ingest.load import Document
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import run_python
 
+from assistant.errors import TokenizerUnavailable
 from ingest import tokens
-from ingest.tokens import TokenizerUnavailable, count_tokens, seed_tiktoken_cache
+from ingest.tokens import count_tokens, seed_tiktoken_cache
 
 pytestmark = pytest.mark.unit
 

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from assistant.api import InvalidQuestion
+from assistant.errors import InvalidQuestion, StoreError
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Location
-from ingest.store import StoreError
+from assistant.types import Answer, Citation, Location, Passage
 from ui import render
 from ui.app import Chat, launch_options, page_head, parse_auth
 from ui.feedback import FeedbackLog
@@ -41,7 +40,9 @@ def citation(n: int = 1, **changes: Any) -> Citation:
         "translation_of": None,
     }
     values.update(changes)
-    return Citation(**values)
+    quotes = values.pop("quotes")
+    number = values.pop("n")
+    return Citation(number, Passage(**values, score=1.0), quotes)
 
 
 def answer(text_: str = "根據語料:\n稟議制是日本特有的決策機制。[1]", **changes: Any) -> Answer:
@@ -445,7 +446,7 @@ def test_the_app_builds_around_any_assistant(settings: Settings) -> None:
 def test_a_section_that_only_repeats_the_title_is_not_shown_twice() -> None:
     def cite(section: str) -> Citation:
         where = Location(section, 6, 0, 10)
-        return Citation(1, "c", "d", "調查摘要", "zh-TW", "text", "text", where)
+        return Citation(1, Passage("c", "d", "調查摘要", "zh-TW", "text", "text", where, 1.0))
 
     assert render.location_label(cite("調查摘要"), "en") == text("paragraph", "en", n=6)
     assert render.location_label(cite("區域分布"), "en").startswith("區域分布 · ")

@@ -318,3 +318,8 @@ def paragraph_spans(text: str) -> list[Span]:
         _append_trimmed(spans, text, offset, offset + len(line))
         offset += len(line)
     return spans
+
+
+def has_searchable_content(text: str) -> bool:
+    """Whether ``text`` has a letter or a digit (not only space, punctuation or emoji)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3
+from assistant.errors import EXIT_UNAVAILABLE, EXIT_USAGE, KakehashiError
+
 # Control characters from a document (escape sequences that retitle the terminal, clear it, set
 # the clipboard, move the cursor) are printed as \x.. escapes, never sent to the terminal raw.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -42,17 +42,22 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _assistant() -> Any:
-    from assistant.api import Assistant
-    from ingest.embed import EmbedderUnavailable
-    from ingest.store import StoreError
+    from assistant import Assistant
 
-    try:
-        return Assistant()
-    except (StoreError, EmbedderUnavailable) as error:
-        _fail(str(error), EXIT_UNAVAILABLE)
+    return Assistant()
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every Kakehashi error ends the command with its message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KakehashiError as error:
+            _fail(str(error), error.exit_code)
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="kakehashi")
 def main() -> None:
     """Kakehashi: answers about Taiwan–Japan deep-tech collaboration, with cited passages."""
@@ -69,39 +74,23 @@ def main() -> None:
 )
 def ingest(path: Path | None, as_json: bool, rebuild: bool) -> None:
     """Ingest PATH (default: the corpus folder) into the store."""
-    from assistant.settings import Settings
-    from ingest.index import IngestLocked
-    from ingest.store import ChromaStore, StoreError
+    from assistant import Settings
+    from ingest.store import ChromaStore
 
     if rebuild:
         settings = Settings()
-        try:
-            aside = ChromaStore.reset(settings.collection, settings.data_dir, settings.chroma_url)
-        except StoreError as error:
-            _fail(str(error), EXIT_UNAVAILABLE)
+        aside = ChromaStore.reset(settings.collection, settings.data_dir, settings.chroma_url)
         if aside is not None:
             click.echo(f"moved the old store to {aside}", err=True)
     assistant = _assistant()
     try:
         report = assistant.ingest(path, progress=not as_json and sys.stderr.isatty())
-    except (IngestLocked, StoreError, FileNotFoundError) as error:
+    except FileNotFoundError as error:
         _fail(str(error), EXIT_UNAVAILABLE)
     if as_json:
         _dump(report.to_dict())
     else:
         click.echo(report.summary())
-
-
-def _question_or_fail(func: Any, *args: Any, **kwargs: Any) -> Any:
-    from assistant.api import InvalidQuestion
-    from ingest.store import StoreError
-
-    try:
-        return func(*args, **kwargs)
-    except InvalidQuestion as error:
-        _fail(str(error), EXIT_USAGE)
-    except StoreError as error:
-        _fail(str(error), EXIT_UNAVAILABLE)
 
 
 @main.command()
@@ -113,9 +102,9 @@ def ask(question: str, k: int, as_json: bool, stream: bool) -> None:
     """Answer QUESTION from the corpus, with citations."""
     assistant = _assistant()
     if stream and not as_json:
-        answer = _question_or_fail(_echo_stream, assistant, question, k)
+        answer = _echo_stream(assistant, question, k)
     else:
-        answer = _question_or_fail(assistant.ask, question, k=k)
+        answer = assistant.ask(question, k=k)
     if as_json:
         _dump(answer_json(answer))
         return
@@ -194,7 +183,7 @@ def answer_json(answer: Any) -> dict[str, Any]:
 def retrieve(question: str, k: int, as_json: bool) -> None:
     """Show the passages retrieved for QUESTION, best first."""
     assistant = _assistant()
-    passages = _question_or_fail(assistant.retrieve, question, k=k)
+    passages = assistant.retrieve(question, k=k)
     if as_json:
         _dump([passage.to_dict() for passage in passages])
         return
@@ -242,16 +231,14 @@ def evaluate(
     kakehashi eval --claims eval/claims.jsonl --out runs/claims.jsonl
     kakehashi eval --questions ... --out ... --fail-under hit@5=0.9 --fail-under ja.mrr=0.7
     """
+    from assistant import Settings
     from assistant.grounding import make_verifier
-    from assistant.settings import Settings
-    from eval.claims import ClaimsError, judge, load_claims, verdict_records
+    from eval.claims import judge, load_claims, verdict_records
     from eval.claims import report as claims_report
     from eval.report import write_reports
     from eval.run import (
         CLAIMS_GATED,
         GATED,
-        GateError,
-        QuestionsError,
         check_gates,
         format_table,
         load_questions,
@@ -264,25 +251,15 @@ def evaluate(
     if (questions is None) == (claims is None):
         _fail("give exactly one of --questions FILE or --claims FILE", EXIT_USAGE)
         return
-    try:
-        gates = [
-            parse_gate(text, CLAIMS_GATED if claims is not None else GATED) for text in fail_under
-        ]
-    except GateError as error:
-        _fail(str(error), EXIT_USAGE)
-        return
+    gates = [parse_gate(text, CLAIMS_GATED if claims is not None else GATED) for text in fail_under]
     progress = sys.stderr.isatty()
     settings = Settings()
 
     if claims is not None:
-        from ingest.embed import EmbedderUnavailable, make_embedder
+        from ingest.embed import make_embedder
 
-        try:
-            items = load_claims(claims)
-            embedder = make_embedder(settings.embedder)
-        except (ClaimsError, EmbedderUnavailable) as error:
-            _fail(str(error), EXIT_USAGE)
-            return
+        items = load_claims(claims)
+        embedder = make_embedder(settings.embedder)
         judged = judge(make_verifier(settings, embedder), items, progress=progress)
         write_jsonl(verdict_records(judged), out)
         result = claims_report(judged)
@@ -300,11 +277,7 @@ def evaluate(
         return
 
     assert questions is not None
-    try:
-        items_q = load_questions(questions)
-    except QuestionsError as error:
-        _fail(str(error), EXIT_USAGE)
-        return
+    items_q = load_questions(questions)
     assistant = _assistant()
     verifier = make_verifier(settings, assistant.embedder)
     baseline = None
