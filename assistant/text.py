@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 Language = Literal["zh-TW", "ja", "en"]
 
@@ -137,20 +137,28 @@ def ends_sentence(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _opencc() -> tuple[object, object]:
+def _opencc() -> tuple[Any, Any]:
     import opencc
 
     return opencc.OpenCC("jp2t"), opencc.OpenCC("t2s")
 
 
-def fold_script(text: str) -> str:
-    """Map Japanese shinjitai and Traditional Chinese to Simplified so that 經濟, 経済 and 经济
-    compare equal; also NFKC (full-width to half-width) and casefold."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+def _simplified(text: str) -> str:
     if not _HAN.search(text):
         return text
     jp2t, t2s = _opencc()
-    return t2s.convert(jp2t.convert(text))  # type: ignore[attr-defined]
+    return str(t2s.convert(jp2t.convert(text)))
+
+
+def fold_han(text: str) -> str:
+    """NFKC, and one script for Han characters: Japanese shinjitai and Traditional Chinese
+    become Simplified, so that 經濟, 経済 and 经济 compare equal. Case is kept."""
+    return _simplified(unicodedata.normalize("NFKC", text))
+
+
+def fold_script(text: str) -> str:
+    """``fold_han`` and casefold: the form lexical matching compares."""
+    return _simplified(unicodedata.normalize("NFKC", text).casefold())
 
 
 _TOKEN = re.compile(

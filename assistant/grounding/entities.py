@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams, _fold_han
-from assistant.text import detect_language, fold_script, split_sentences
+from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams
+from assistant.text import detect_language, fold_han, fold_script, split_sentences
 
 
 @dataclass(frozen=True)
@@ -422,7 +422,7 @@ class EntityTable:
         return list(self._cached_mentions(text))
 
     def _find_mentions(self, text: str) -> tuple[Mention, ...]:
-        folded = _fold_han(text)
+        folded = fold_han(text)
         if len(folded) != len(text):
             text = folded
         found = []

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any
 
 from assistant.text import fold_script, lexical_tokens, split_sentences
 
@@ -89,17 +86,3 @@ def _content_bigrams(text: str) -> set[str]:
     run = _CJK_ONLY.sub("", fold_script(text))
     grams = {run[i : i + 2] for i in range(len(run) - 1)}
     return {g for g in grams if not (set(g) & _FUNCTION_CHARS)}
-
-
-@lru_cache(maxsize=1)
-def _converters() -> tuple[Any, Any]:
-    import opencc
-
-    return opencc.OpenCC("jp2t"), opencc.OpenCC("t2s")
-
-
-def _fold_han(text: str) -> str:
-    """NFKC and one script for Han characters (like ``fold_script``) but keeping case."""
-    text = unicodedata.normalize("NFKC", text)
-    jp2t, t2s = _converters()
-    return str(t2s.convert(jp2t.convert(text)))
