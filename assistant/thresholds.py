@@ -1,7 +1,7 @@
 """The fitted numbers of the answer path, read from ``data/thresholds.json``.
 
 Calibration writes that file (``python -m eval.calibrate --write`` for the verifier,
-``python -m eval.calibrate_refusal --write`` for the refusal); nothing here is pasted by hand.
+``python -m scripts.calibrate_refusal --write`` for the refusal); nothing here is pasted by hand.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
-"""``python -m benchmarks [--quick] [--out PATH] [--only SECTION ...]``: measure, print the
-table, write the JSON (``benchmarks/results/latest.json`` unless ``--out``)."""
+"""``python -m benchmarks [--quick] [--only SECTION ...] [--ui] [--llm URL|local] [--profile]``:
+measure, print the table, write the JSON (``benchmarks/results/latest.json`` unless ``--out``).
+
+The sections ``cold``, ``warm``, ``ingest`` and ``scale`` run by default; ``ui`` (headless
+Chromium) and ``llm`` (a model endpoint) only when asked for, with ``--ui`` and ``--llm``."""
 
 from __future__ import annotations
 
@@ -11,11 +14,19 @@ import traceback
 import warnings
 from pathlib import Path
 
-from benchmarks import cold, ingestion, profiles, scale, warm
+from benchmarks import cold, ingestion, llm, profiles, scale, ui, warm
 from benchmarks.context import RESULTS, Bench, Plan
 from benchmarks.report import Report, table
 
-SECTIONS = {"cold": cold.run, "warm": warm.run, "ingest": ingestion.run, "scale": scale.run}
+SECTIONS = {
+    "cold": cold.run,
+    "warm": warm.run,
+    "ingest": ingestion.run,
+    "scale": scale.run,
+    "ui": ui.run,
+    "llm": llm.run,
+}
+DEFAULT = ("cold", "warm", "ingest", "scale")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -24,13 +35,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON path.")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="Sections to run.")
     parser.add_argument(
+        "--ui", action="store_true", help="Also time the chat in headless Chromium (section ui)."
+    )
+    parser.add_argument(
+        "--llm",
+        metavar="URL|local",
+        help="Also time generated answers (section llm) at this OpenAI-compatible base URL, or "
+        "'local': the dev extra's Gemma 3 270M served on 127.0.0.1 for the run.",
+    )
+    parser.add_argument("--llm-model", help="Model name at the --llm URL.")
+    parser.add_argument(
         "--work",
         type=Path,
         default=Path(tempfile.gettempdir()) / "kakehashi-bench",
         help="Scratch folder; the ingested real corpus is kept there between runs.",
     )
-    parser.add_argument("--no-profile", action="store_true", help="Skip the cold-ask profile.")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="Also write pyinstrument and import-time profiles (profile-*.txt beside --out).",
+    )
+    args = parser.parse_args(argv)
+    args.sections = list(args.only or DEFAULT)
+    args.sections += [name for name, wanted in (("ui", args.ui), ("llm", args.llm)) if wanted]
+    args.sections = list(dict.fromkeys(args.sections))
+    if "llm" in args.sections and not args.llm:
+        parser.error("the llm section needs --llm URL --llm-model NAME, or --llm local")
+    if args.llm not in (None, "local") and not args.llm_model:
+        parser.error("--llm URL needs --llm-model NAME")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,13 +73,20 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     plan = Plan.quick() if args.quick else Plan.full()
     args.work.mkdir(parents=True, exist_ok=True)
-    bench = Bench(plan, args.work)
+    bench = Bench(
+        plan,
+        args.work,
+        results=args.out.parent,
+        profile=args.profile,
+        llm=args.llm,
+        llm_model=args.llm_model,
+    )
     bench.results.mkdir(parents=True, exist_ok=True)
     report = Report(mode=plan.name)
     report.extra["load_average_at_start"] = os.getloadavg()
     failed = False
     started = time.perf_counter()
-    for name in args.only or list(SECTIONS):
+    for name in args.sections:
         section_started = time.perf_counter()
         print(f"[benchmarks] {name} ...", flush=True)
         try:
@@ -56,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             report.notes.append(f"section {name} failed: {traceback.format_exc(limit=3)}")
             traceback.print_exc()
         report.extra[f"section_seconds_{name}"] = round(time.perf_counter() - section_started, 1)
-    if not args.no_profile and (args.only is None or "cold" in args.only):
+    if args.profile and "cold" in args.sections:
         profiles.cold_ask(bench, report, bench.questions()[0])
     report.notes[:0] = bench.setup_notes
     report.extra["load_average_at_end"] = os.getloadavg()

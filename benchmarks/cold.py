@@ -3,12 +3,13 @@
 - ``kakehashi ask`` end to end (wall time and peak RSS), beside the naive pipeline as a process;
 - ``Assistant()`` construction in a fresh process (import, then construction);
 - which heavy modules a default ``ask`` loads (torch must not be one);
-- ``kakehashi serve``: start-up time and memory, if the command exists yet.
+- ``kakehashi serve``: start-up time and memory.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 
 from benchmarks.context import Bench
 from benchmarks.probe import parse
@@ -26,11 +27,16 @@ def _checked(run: Run, what: str) -> Run:
     return run
 
 
+def _probe(env: dict[str, str], *args: str) -> tuple[Run, dict[str, object]]:
+    """``python -m benchmarks.probe ARGS`` as a measured process, and what it printed."""
+    done = _checked(run_measured([sys.executable, "-m", "benchmarks.probe", *args], env), args[0])
+    return done, parse(done.stdout)
+
+
 def run(bench: Bench, report: Report) -> None:
     env = bench.env()
     bench.assistant()  # the store exists before anything is timed
     bench.naive_store()
-    python = sys.executable
     questions = bench.questions()
 
     # Step 1: whole processes, ours and the naive pipeline's interleaved (same noise)
@@ -41,31 +47,15 @@ def run(bench: Bench, report: Report) -> None:
     for i in range(bench.plan.cold_runs):
         question = questions[i % len(questions)]
         ours.append(_checked(run_measured([ask, "ask", question], env), "ask"))
-        done = _checked(
-            run_measured(
-                [python, "-m", "benchmarks.probe", "naive", question, str(bench.naive_dir)], env
-            ),
-            "naive probe",
-        )
+        done, printed = _probe(env, "naive", question, str(bench.naive_dir))
         naive.append(done)
-        naive_probe.append(parse(done.stdout))
+        naive_probe.append(printed)
 
     # Step 2: Assistant() in a fresh process
-    constructs = [
-        parse(
-            _checked(
-                run_measured([python, "-m", "benchmarks.probe", "construct"], env), "probe"
-            ).stdout
-        )
-        for _ in range(bench.plan.cold_runs)
-    ]
+    constructs = [_probe(env, "construct")[1] for _ in range(bench.plan.cold_runs)]
 
     # Step 3: what a default ask imports
-    modules = parse(
-        _checked(
-            run_measured([python, "-m", "benchmarks.probe", "ask", questions[0]], env), "ask probe"
-        ).stdout
-    )
+    modules = _probe(env, "ask", questions[0])[1]
 
     cold = Summary.of([r.seconds for r in ours])
     report.rows += [
@@ -127,26 +117,22 @@ def run(bench: Bench, report: Report) -> None:
         ),
     ]
 
-    # Step 4: serve, if it exists by now (two starts: it takes seconds each)
+    # Step 4: serve (two starts: it takes seconds each)
     serves = [measure_serve(env) for _ in range(2)]
-    up = [serve for serve in serves if serve.available]
-    if up:
-        report.rows += [
-            Row(
-                "memory",
-                "peak RSS of `kakehashi serve` (ready, idle)",
-                "MB",
-                Summary.of([serve.peak_rss_mb for serve in up]),
-                note="main process VmHWM; with children "
-                f"{max(serve.tree_rss_mb for serve in up):.0f} MB; no LangChain counterpart",
-            ),
-            Row(
-                "cold",
-                "`kakehashi serve` until HTTP answers",
-                "s",
-                Summary.of([serve.startup_s for serve in up]),
-            ),
-        ]
-    else:
-        report.notes.append(f"serve: not measured: {serves[0].reason}")
-    report.extra["serve"] = [serve.__dict__ for serve in serves]
+    report.rows += [
+        Row(
+            "memory",
+            "peak RSS of `kakehashi serve` (ready, idle)",
+            "MB",
+            Summary.of([serve.peak_rss_mb for serve in serves]),
+            note="main process VmHWM; with children "
+            f"{max(serve.tree_rss_mb for serve in serves):.0f} MB; no LangChain counterpart",
+        ),
+        Row(
+            "cold",
+            "`kakehashi serve` until HTTP answers",
+            "s",
+            Summary.of([serve.startup_s for serve in serves]),
+        ),
+    ]
+    report.extra["serve"] = [asdict(serve) for serve in serves]

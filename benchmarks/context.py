@@ -38,21 +38,27 @@ class Plan:
     scale_sizes: tuple[int, ...]
     scale_queries: int
     baseline_budget_s: float
+    llm_questions: int
+    ui_runs: int
 
     @classmethod
     def full(cls) -> Plan:
-        return cls("full", 7, 1, 72, 24, 32, 3, 1000, 3, (1_000, 10_000, 100_000), 100, 20.0)
+        sizes = (1_000, 10_000, 100_000)
+        return cls("full", 7, 1, 72, 24, 32, 3, 1000, 3, sizes, 100, 20.0, 12, 9)
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls("quick", 3, 1, 24, 12, 16, 2, 1000, 2, (1_000, 10_000), 30, 5.0)
+        return cls("quick", 3, 1, 24, 12, 16, 2, 1000, 2, (1_000, 10_000), 30, 5.0, 6, 5)
 
 
 @dataclass
 class Bench:
     plan: Plan
     work: Path
-    results: Path = RESULTS
+    results: Path = RESULTS  # where ``--profile`` writes its text files
+    profile: bool = False
+    llm: str | None = None  # an OpenAI-compatible base URL, or "local"
+    llm_model: str | None = None
     setup_notes: list[str] = field(default_factory=list)
     _assistant: Any = None
 
@@ -73,9 +79,14 @@ class Bench:
         return bench_env(KAKEHASHI_DATA_DIR=str(self.real_dir), KAKEHASHI_CORPUS_DIR=str(CORPUS))
 
     def questions(self) -> list[str]:
-        lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
-        items = [json.loads(line)["question"] for line in lines if line.strip()]
-        return items[: self.plan.warm_questions]
+        return [item["question"] for item in _dev_questions()][: self.plan.warm_questions]
+
+    def mixed_questions(self, count: int) -> list[str]:
+        """``count`` questions, the languages in turn (the file lists them language by language)."""
+        by_language: dict[str, list[str]] = {}
+        for item in _dev_questions():
+            by_language.setdefault(item["lang"], []).append(item["question"])
+        return [q for group in zip(*by_language.values(), strict=False) for q in group][:count]
 
     def assistant(self) -> Any:
         """The ``Assistant`` over the real corpus, ingested (idempotently) on first use."""
@@ -83,7 +94,10 @@ class Bench:
             from assistant.api import Assistant
             from assistant.settings import Settings
 
-            settings = Settings(data_dir=self.real_dir, corpus_dir=CORPUS)
+            # the default, extractive path, whatever KAKEHASHI_LLM_* or .env say
+            settings = Settings(
+                data_dir=self.real_dir, corpus_dir=CORPUS, llm_base_url=None, llm_model=None
+            )
             assistant = Assistant(settings)
             started = time.perf_counter()
             report = assistant.ingest()
@@ -111,3 +125,8 @@ class Bench:
             )
             return store
         return naive.chroma(embedder, persist=self.naive_dir)
+
+
+def _dev_questions() -> list[dict[str, Any]]:
+    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]

@@ -14,16 +14,15 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from benchmarks import naive, synthetic
+from benchmarks import naive, profiles, synthetic
 from benchmarks.context import CORPUS, Bench
 from benchmarks.report import Report, Row, Target
 from benchmarks.stats import Summary, timed
 from ingest.index import IngestReport, ingest, prepare
-from ingest.store import ChromaStore
+from ingest.store import ChromaStore, chroma_client
 from ingest.tokens import count_tokens
 
 THROUGHPUT_TARGET = 0.8
@@ -73,13 +72,7 @@ def throughput(bench: Bench, report: Report, scratch: Path) -> None:
         ours.append(len(texts) / seconds)
         ours_seconds.append(seconds)
         # Step 3: the naive pipeline on the same corpus
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        client = chromadb.PersistentClient(
-            path=str(scratch / f"naive-{repeat}"),
-            settings=ChromaSettings(anonymized_telemetry=False),
-        )
+        client = chroma_client(scratch / f"naive-{repeat}", None)
         seconds, (_, theirs_chunks) = timed(partial(naive.build, corpus, embedder, client=client))
         theirs.append(seconds)
     ours_s = Summary.of(ours_seconds)
@@ -134,7 +127,15 @@ def reingest(bench: Bench, report: Report, scratch: Path) -> None:
         assert again.added == 0 and again.deleted == 0, again
         ours.append(seconds)
         embedded.append(fake.embedded)
-    _profile(bench, report, lambda: _ingest(corpus, fake, scratch / "reingest", "reingest"))
+    if bench.profile:
+        profiles.in_process(
+            bench,
+            report,
+            "re-ingest of the unchanged synthetic corpus",
+            "reingest",
+            lambda: _ingest(corpus, fake, scratch / "reingest", "reingest"),
+            interval=0.001,
+        )
     theirs, first_theirs, skipped = _langchain_reindex(
         corpus, fake, scratch, bench.plan.reingest_repeats
     )
@@ -169,32 +170,15 @@ def reingest(bench: Bench, report: Report, scratch: Path) -> None:
     )
 
 
-def _profile(bench: Bench, report: Report, once: Callable[[], object]) -> None:
-    """One more re-ingest under pyinstrument, saved as text."""
-    from pyinstrument import Profiler
-
-    profiler = Profiler()
-    profiler.start()
-    once()
-    profiler.stop()
-    path = bench.results / "profile-reingest.txt"
-    path.write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
-    report.profiles["re-ingest of the unchanged synthetic corpus"] = str(path)
-
-
 def _langchain_reindex(
     corpus: Path, fake: synthetic.HashEmbedder, scratch: Path, repeats: int
 ) -> tuple[list[float], float, int]:
     """LangChain's own answer to re-ingest: ``index()`` with a record manager."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
     from langchain_core.documents import Document
     from langchain_core.indexing import InMemoryRecordManager, index
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    client = chromadb.PersistentClient(
-        path=str(scratch / "reingest-lc"), settings=ChromaSettings(anonymized_telemetry=False)
-    )
+    client = chroma_client(scratch / "reingest-lc", None)
     store = naive.chroma(fake, client=client, collection="reindex")
     records = InMemoryRecordManager(namespace="bench")
     records.create_schema()

@@ -16,7 +16,6 @@ from eval.baseline import split_corpus
 from ingest.embed import Embedder
 
 COLLECTION = "naive"
-__all__ = ["COLLECTION", "build", "chroma", "split_corpus"]
 
 
 def chroma(
@@ -50,17 +49,22 @@ def build(
     return store, len(texts)
 
 
-def ensemble(store: Any, texts: Sequence[str] | None = None, k: int = 40) -> Any:
-    """EnsembleRetriever(Chroma retriever, BM25Retriever) with equal weights; the BM25 side is
-    built from ``texts``, or from everything the Chroma collection holds."""
-    from langchain_classic.retrievers import EnsembleRetriever
+def bm25(texts: Sequence[str], k: int = 40) -> Any:
+    """LangChain's ``BM25Retriever`` over ``texts`` (rank_bm25, white-space tokens)."""
     from langchain_community.retrievers import BM25Retriever
 
-    if texts is None:
-        texts = [text for text in store.get(include=["documents"])["documents"] if text]
-    bm25 = BM25Retriever.from_texts(list(texts), k=k)
+    return BM25Retriever.from_texts(list(texts), k=k)
+
+
+def ensemble(store: Any, lexical: Any = None, k: int = 40) -> Any:
+    """EnsembleRetriever(Chroma retriever, BM25Retriever) with equal weights; the BM25 side is
+    ``lexical``, or built over everything the Chroma collection holds."""
+    from langchain_classic.retrievers import EnsembleRetriever
+
+    if lexical is None:
+        lexical = bm25([text for text in store.get(include=["documents"])["documents"] if text], k)
     dense = store.as_retriever(search_kwargs={"k": k})
-    return EnsembleRetriever(retrievers=[dense, bm25], weights=[0.5, 0.5])
+    return EnsembleRetriever(retrievers=[dense, lexical], weights=[0.5, 0.5])
 
 
 def answer(retriever: Any, question: str, k: int = 5) -> str:

@@ -3,7 +3,6 @@
 
 - ``construct``: seconds to import ``Assistant`` and to construct it, in a fresh process.
 - ``ask QUESTION``: the CLI's ``ask`` in-process, then which heavy modules it loaded.
-- ``warm-ask QUESTION...``: ``Assistant().ask`` on each question after one warm-up, in ms.
 - ``naive QUESTION PERSIST``: the naive LangChain pipeline cold, as a whole process: open the
   persisted Chroma, build BM25 over it, ``EnsembleRetriever.invoke``, join the top passages.
 """
@@ -55,21 +54,6 @@ def ask(question: str) -> dict[str, object]:
     }
 
 
-def warm_ask(questions: list[str]) -> dict[str, object]:
-    from assistant.api import Assistant
-
-    assistant = Assistant()
-    assistant.ask(questions[0])
-    wall: list[float] = []
-    cpu: list[float] = []
-    for question in questions:
-        started, used = time.perf_counter(), time.process_time()
-        assistant.ask(question)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - used) * 1000)
-    return {"wall_ms": wall, "cpu_ms": cpu}
-
-
 def naive(question: str, persist: str) -> dict[str, object]:
     started = time.perf_counter()
     from pathlib import Path
@@ -99,8 +83,6 @@ def main(argv: list[str]) -> None:
         _emit(construct())
     elif mode == "ask":
         _emit(ask(args[0]))
-    elif mode == "warm-ask":
-        _emit(warm_ask(args))
     elif mode == "naive":
         _emit(naive(args[0], args[1]))
     else:

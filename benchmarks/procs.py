@@ -115,7 +115,7 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes]) -> boo
         except urllib.error.HTTPError:
             return True
         except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
+            time.sleep(0.05)
     return False
 
 
@@ -131,27 +131,53 @@ def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         process.wait(grace)
 
 
+@dataclass(frozen=True)
+class Service:
+    url: str
+    pid: int
+    started: float  # time.time() when the command was started (browser clocks are epoch-based)
+    ready_s: float  # seconds until ``url`` answered HTTP
+
+
+@contextlib.contextmanager
+def service(
+    command: Sequence[str], url: str, env: Mapping[str, str], timeout: float, what: str
+) -> Iterator[Service]:
+    """Start ``command``, wait until ``url`` answers HTTP, stop it (by its id) on the way out.
+    Raises ``RuntimeError`` with the last lines of its output when it never answers."""
+    with tempfile.TemporaryFile() as log:
+        started, clock = time.time(), time.perf_counter()
+        process = subprocess.Popen(
+            list(command), stdout=log, stderr=subprocess.STDOUT, env=dict(env), cwd=ROOT
+        )
+        try:
+            if not wait_http(url, timeout, process):
+                log.seek(0)
+                tail = log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+                raise RuntimeError(f"{what} did not answer HTTP: " + " | ".join(tail))
+            yield Service(url, process.pid, started, time.perf_counter() - clock)
+        finally:
+            stop(process)
+
+
 @contextlib.contextmanager
 def chroma_server(path: Path, timeout: float = 60.0) -> Iterator[str]:
     """A Chroma server on a free loopback port, storing under ``path``; yields its URL."""
     port = free_port()
-    with tempfile.TemporaryFile() as log:
-        command = [str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port)]
-        process = subprocess.Popen(
-            [*command, "--path", str(path)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=bench_env(),
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            if not wait_http(f"{url}/api/v2/heartbeat", timeout, process):
-                log.seek(0)
-                tail = log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
-                raise RuntimeError("the Chroma server did not start: " + " | ".join(tail))
-            yield url
-        finally:
-            stop(process)
+    command = [str(BIN / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    heartbeat = f"{url}/api/v2/heartbeat"
+    with service([*command, "--path", str(path)], heartbeat, bench_env(), timeout, "chroma run"):
+        yield url
+
+
+def kakehashi_serve(
+    env: Mapping[str, str], timeout: float = 120.0
+) -> contextlib.AbstractContextManager[Service]:
+    """``kakehashi serve`` on a free loopback port, until the chat page answers."""
+    port = free_port()
+    command = [str(BIN / "kakehashi"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return service(command, f"http://127.0.0.1:{port}/", env, timeout, "kakehashi serve")
 
 
 def tree_rss_mb(pid: int) -> tuple[float, float]:
@@ -183,40 +209,14 @@ def tree_rss_mb(pid: int) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class ServeResult:
-    available: bool
-    reason: str = ""
-    startup_s: float = 0.0
-    peak_rss_mb: float = 0.0
-    tree_rss_mb: float = 0.0
+    startup_s: float
+    peak_rss_mb: float
+    tree_rss_mb: float
 
 
-def measure_serve(env: Mapping[str, str], timeout: float = 120.0) -> ServeResult:
-    """Start ``kakehashi serve`` on a free port, wait until it answers HTTP, read its memory,
-    stop it. Reports it missing when the command does not exist yet."""
-    kakehashi = str(BIN / "kakehashi")
-    check = subprocess.run(
-        [kakehashi, "serve", "--help"], capture_output=True, env=dict(env), cwd=ROOT, check=False
-    )
-    if check.returncode != 0 or not (ROOT / "ui" / "app.py").is_file():
-        return ServeResult(False, "`kakehashi serve` is not available yet (no ui/app.py)")
-    port = free_port()
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [kakehashi, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(env),
-            cwd=ROOT,
-        )
-        try:
-            if not wait_http(f"http://127.0.0.1:{port}/", timeout, process):
-                log.seek(0)
-                tail = log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
-                return ServeResult(False, "serve did not answer HTTP: " + " | ".join(tail))
-            startup = time.perf_counter() - started
-            time.sleep(1.0)  # let lazy start-up work settle before reading memory
-            peak, tree = tree_rss_mb(process.pid)
-            return ServeResult(True, "", startup, peak, tree)
-        finally:
-            stop(process)
+def measure_serve(env: Mapping[str, str]) -> ServeResult:
+    """Start ``kakehashi serve``, wait until it answers HTTP, read its memory, stop it."""
+    with kakehashi_serve(env) as served:
+        time.sleep(1.0)  # let lazy start-up work settle before reading memory
+        peak, tree = tree_rss_mb(served.pid)
+        return ServeResult(served.ready_s, peak, tree)

@@ -1,17 +1,35 @@
-"""Profiles of the slowest path, a cold ``kakehashi ask``: pyinstrument's call tree, and the
-import times (``python -X importtime``) summed per top-level package. Small text files."""
+"""Profiles, written only with ``--profile`` (small text files beside the JSON, not committed):
+pyinstrument's call tree of a cold ``kakehashi ask`` and of in-process work (re-ingest, hybrid
+retrieval at scale), and the import times of a cold ask (``python -X importtime``) summed per
+top-level package."""
 
 from __future__ import annotations
 
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 
 from benchmarks.context import Bench
 from benchmarks.procs import run_measured
 from benchmarks.report import Report
 
 _IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
+
+
+def in_process(
+    bench: Bench, report: Report, label: str, name: str, work: Callable[[], object], interval: float
+) -> None:
+    """``work()`` once more under pyinstrument, saved as ``profile-<name>.txt``."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=interval)
+    profiler.start()
+    work()
+    profiler.stop()
+    path = bench.results / f"profile-{name}.txt"
+    path.write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
+    report.profiles[label] = str(path)
 
 
 def cold_ask(bench: Bench, report: Report, question: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,7 +86,7 @@ class Report:
             "machine": {
                 "python": platform.python_version(),
                 "platform": platform.platform(),
-                "cpus": _cpu_count(),
+                "cpus": os.cpu_count(),
             },
             "rows": [row.to_dict() for row in self.rows],
             "targets": [target.to_dict() for target in self.targets],
@@ -99,12 +100,6 @@ class Report:
         path.write_text(
             json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
-
-
-def _cpu_count() -> int | None:
-    import os
-
-    return os.cpu_count()
 
 
 def _number(value: float) -> str:

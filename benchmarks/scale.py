@@ -13,7 +13,7 @@ the data is deterministic, and only the first run reports write throughput.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.text import detect_language
-from benchmarks import naive, synthetic
+from benchmarks import naive, profiles, synthetic
 from benchmarks.context import Bench
 from benchmarks.procs import chroma_server
 from benchmarks.report import Report, Row, Target
@@ -67,7 +67,7 @@ def run(bench: Bench, report: Report) -> None:
     corpus = synthetic.chunks(max(sizes))
     embedder = synthetic.HashEmbedder()
     vectors = embedder.embed([chunk.embed_text for chunk in corpus], kind="passage")
-    questions = synthetic.questions(bench.plan.scale_queries + 3)
+    questions = synthetic.questions(bench.plan.scale_queries)
     cache = bench.work / f"scale-{VERSION}"
     cache.mkdir(parents=True, exist_ok=True)
     hybrid_p95: dict[str, float] = {}
@@ -76,7 +76,7 @@ def run(bench: Bench, report: Report) -> None:
             chunks = corpus[:size]
             texts = [chunk.embed_text for chunk in chunks]
             build_s, index = timed(partial(SearchIndex, chunks))
-            bm25_s, ensemble_bm25 = timed(partial(_bm25, texts))
+            bm25_s, lexical = timed(partial(naive.bm25, texts))
             report.rows.append(
                 Row(
                     "scale",
@@ -92,7 +92,7 @@ def run(bench: Bench, report: Report) -> None:
                 store = ChromaStore(client, name, embedder, backend)
                 rate = _fill(store, chunks, vectors[:size])
                 lc_store = naive.chroma(embedder, client=client, collection=name)
-                retriever = _ensemble(lc_store, ensemble_bm25)
+                retriever = naive.ensemble(lc_store, lexical)
 
                 def ours(question: str, s: ChromaStore = store, i: Any = index) -> object:
                     vector = embedder.embed([question], kind="query")[0]
@@ -107,19 +107,18 @@ def run(bench: Bench, report: Report) -> None:
                     ("dense retrieval", dense, lambda q, c=lc_store: c.similarity_search(q, k=5)),
                 ]
                 for kind, fast, slow in rows:
-                    a, b = interleaved(fast, slow, questions, budget_s=budget)
-                    mine, theirs = Summary.of(a).scaled(1000), Summary.of(b).scaled(1000)
+                    paired = interleaved(fast, slow, questions, budget_s=budget)
                     report.rows.append(
                         Row(
                             "scale",
                             f"{kind}, {size:,} chunks, {backend}",
                             "ms",
-                            mine,
-                            theirs,
+                            paired.ours,
+                            paired.theirs,
                         )
                     )
                     if kind == "hybrid retrieval":
-                        hybrid_p95[f"{size}/{backend}"] = mine.p95
+                        hybrid_p95[f"{size}/{backend}"] = paired.ours.p95
                 report.extra[f"scale_write_chunks_per_s_{size}_{backend}"] = rate
                 if size == max(sizes) and backend == "embedded":
                     load_s, _ = timed(store.chunks)
@@ -134,36 +133,16 @@ def run(bench: Bench, report: Report) -> None:
                             "Assistant() pays at start-up for this corpus size",
                         )
                     )
-                    _profile_hybrid(bench, report, ours, questions, size)
+                    if bench.profile:
+                        profiles.in_process(
+                            bench,
+                            report,
+                            f"hybrid retrieval at {size:,} chunks (50 queries)",
+                            f"hybrid-{size // 1000}k",
+                            lambda: [ours(q) for q in questions[:50]],
+                            interval=0.0005,
+                        )
     _target(report, hybrid_p95, sizes)
-
-
-def _bm25(texts: Sequence[str]) -> Any:
-    from langchain_community.retrievers import BM25Retriever
-
-    return BM25Retriever.from_texts(list(texts), k=40)
-
-
-def _ensemble(store: Any, bm25: Any) -> Any:
-    from langchain_classic.retrievers import EnsembleRetriever
-
-    dense = store.as_retriever(search_kwargs={"k": 40})
-    return EnsembleRetriever(retrievers=[dense, bm25], weights=[0.5, 0.5])
-
-
-def _profile_hybrid(
-    bench: Bench, report: Report, search: Callable[[str], object], questions: list[str], size: int
-) -> None:
-    from pyinstrument import Profiler
-
-    profiler = Profiler(interval=0.0005)
-    profiler.start()
-    for question in questions[:50]:
-        search(question)
-    profiler.stop()
-    path = bench.results / f"profile-hybrid-{size // 1000}k.txt"
-    path.write_text(profiler.output_text(unicode=True, color=False), encoding="utf-8")
-    report.profiles[f"hybrid retrieval at {size:,} chunks (50 queries)"] = str(path)
 
 
 def _target(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -38,17 +37,6 @@ class Summary:
             max=float(values.max()),
         )
 
-    def scaled(self, factor: float) -> Summary:
-        """The same samples in another unit (seconds → milliseconds: ``scaled(1000)``)."""
-        return Summary(
-            self.n,
-            self.p50 * factor,
-            self.p95 * factor,
-            self.mean * factor,
-            self.min * factor,
-            self.max * factor,
-        )
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -60,25 +48,49 @@ def timed(func: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - started, result
 
 
+@dataclass(frozen=True)
+class Paired:
+    """Milliseconds per call of two pipelines measured in turn: wall time and process CPU time."""
+
+    ours: Summary
+    theirs: Summary
+    ours_cpu: Summary
+    theirs_cpu: Summary
+
+
+def _clock(func: Callable[[T], object], item: T) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    func(item)
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
 def interleaved(
     ours: Callable[[T], object],
     theirs: Callable[[T], object],
     inputs: Sequence[T],
     *,
+    rounds: int = 1,
     warmup: int = 2,
     budget_s: float | None = None,
     min_runs: int = 5,
-) -> tuple[list[float], list[float]]:
-    """Seconds per call of ``ours`` and ``theirs``, alternating on each input so both see the
-    same machine noise, after ``warmup`` untimed calls each. ``theirs`` stops once it has spent
-    ``budget_s`` seconds (and done ``min_runs`` calls); ``ours`` runs on every input."""
+) -> Paired:
+    """``ours`` then ``theirs`` on each input, ``rounds`` times, so both see the same machine
+    noise, after ``warmup`` untimed calls each. ``theirs`` stops once it has spent ``budget_s``
+    seconds (and done ``min_runs`` calls); ``ours`` runs on every input."""
     for item in inputs[:warmup]:
         ours(item)
         theirs(item)
-    mine: list[float] = []
-    other: list[float] = []
-    for item in inputs[warmup:]:
-        mine.append(timed(partial(ours, item))[0])
-        if budget_s is None or sum(other) < budget_s or len(other) < min_runs:
-            other.append(timed(partial(theirs, item))[0])
-    return mine, other
+    mine: list[tuple[float, float]] = []
+    other: list[tuple[float, float]] = []
+    for _ in range(rounds):
+        for item in inputs:
+            mine.append(_clock(ours, item))
+            spent_s = sum(wall for wall, _ in other) / 1000
+            if budget_s is None or spent_s < budget_s or len(other) < min_runs:
+                other.append(_clock(theirs, item))
+    return Paired(
+        Summary.of([wall for wall, _ in mine]),
+        Summary.of([wall for wall, _ in other]),
+        Summary.of([cpu for _, cpu in mine]),
+        Summary.of([cpu for _, cpu in other]),
+    )

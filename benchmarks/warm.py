@@ -5,52 +5,10 @@ the process CPU time of ``ask`` is kept beside it because this machine is shared
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from benchmarks import naive
 from benchmarks.context import Bench
 from benchmarks.report import Report, Row
-from benchmarks.stats import Summary
-
-
-@dataclass(frozen=True)
-class Paired:
-    ours: Summary
-    theirs: Summary
-    ours_cpu: Summary
-    theirs_cpu: Summary
-
-
-def _clock(func: Callable[[str], object], question: str) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    func(question)
-    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
-
-
-def paired(
-    ours: Callable[[str], object],
-    theirs: Callable[[str], object],
-    questions: list[str],
-    rounds: int,
-) -> Paired:
-    """Milliseconds per question, ours then theirs on each question, after a warm-up."""
-    for question in questions[:2]:
-        ours(question)
-        theirs(question)
-    a: list[tuple[float, float]] = []
-    b: list[tuple[float, float]] = []
-    for _ in range(rounds):
-        for question in questions:
-            a.append(_clock(ours, question))
-            b.append(_clock(theirs, question))
-    return Paired(
-        Summary.of([wall for wall, _ in a]),
-        Summary.of([wall for wall, _ in b]),
-        Summary.of([cpu for _, cpu in a]),
-        Summary.of([cpu for _, cpu in b]),
-    )
+from benchmarks.stats import interleaved
 
 
 def run(bench: Bench, report: Report) -> None:
@@ -67,11 +25,13 @@ def run(bench: Bench, report: Report) -> None:
     def naive_answer(question: str) -> object:
         return naive.answer(ensemble, question)
 
-    retrieve = paired(lambda q: assistant.retrieve(q, k=5), ensemble.invoke, questions, rounds)
+    retrieve = interleaved(
+        lambda q: assistant.retrieve(q, k=5), ensemble.invoke, questions, rounds=rounds
+    )
     half = questions[: max(12, len(questions) // 2)]
-    similar = paired(dense, lambda q: store.similarity_search(q, k=5), half, rounds)
+    similar = interleaved(dense, lambda q: store.similarity_search(q, k=5), half, rounds=rounds)
     asked = questions[: bench.plan.ask_questions]
-    ask = paired(assistant.ask, naive_answer, asked, 1)
+    ask = interleaved(assistant.ask, naive_answer, asked)
     chunks = len(assistant.index.chunks)
     report.rows += [
         Row(

@@ -1,7 +1,7 @@
 """Read a pip-audit JSON report: list known vulnerabilities, and fail when nothing trustworthy
 was audited (pip-audit itself exits 0 then). Used by `make audit`:
 
-    .venv/bin/python scripts/audit_check.py REPORT.json
+    .venv/bin/python -m scripts.audit_check REPORT.json
 
 pip-audit reads https://pypi.org/pypi/<name>/<version>/json. Where that is not served (404) it
 skips every package. Then this script falls back to the project-level
@@ -325,7 +325,7 @@ def fetch_all(
 
 def main(argv: Sequence[str], fetch: Fetch = fetch_project) -> int:
     if len(argv) != 1:
-        print("usage: audit_check.py PIP_AUDIT_REPORT.json", file=sys.stderr)
+        print("usage: python -m scripts.audit_check PIP_AUDIT_REPORT.json", file=sys.stderr)
         return 2
     with open(argv[0], encoding="utf-8") as handle:
         report = parse_report(json.load(handle))

@@ -1,22 +1,23 @@
 """Calibrate the extractive refusal on a questions file (answerable and unanswerable).
 
 Prints, for each candidate coverage weight, the threshold that minimises false refusals plus
-false answers (ties: fewer false answers), and the counts. The chosen values live in
-assistant/answer.py (REFUSAL_THRESHOLD, CROSS_LINGUAL_BONUS). Run it on a store with
-translations (same-language pairs) and on one with the originals only (cross-lingual pairs).
+false answers (ties: fewer false answers), and the counts. The chosen values are the "refusal"
+section of assistant/data/thresholds.json (threshold, cross_lingual_offset). Run it on a store
+with translations (same-language pairs) and on one with the originals only (cross-lingual
+pairs); the store is the one the ``KAKEHASHI_*`` settings name.
 
-    .venv/bin/python scripts/calibrate_refusal.py eval/questions/dev.jsonl
+    .venv/bin/python -m scripts.calibrate_refusal [eval/questions/dev.jsonl] [--write]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from assistant import Assistant
+from assistant import Assistant, thresholds
 from assistant import answer as extractive
 from assistant.text import detect_language
 from eval.run import load_questions
@@ -47,11 +48,20 @@ def best_threshold(evidence: np.ndarray, answerable: np.ndarray) -> tuple[float,
     return float(threshold), false_refusals, false_answers
 
 
-def main() -> None:
-    warnings.filterwarnings("ignore")
-    questions = load_questions(
-        Path(sys.argv[1] if len(sys.argv) > 1 else "eval/questions/dev.jsonl")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.calibrate_refusal", description=__doc__.splitlines()[0]
     )
+    parser.add_argument("questions", nargs="?", type=Path, default=Path("eval/questions/dev.jsonl"))
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="Write the same-language threshold (and, when this store has both kinds of pair, "
+        "the cross-lingual offset) to assistant/data/thresholds.json.",
+    )
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    questions = load_questions(args.questions)
     assistant = Assistant()
     rows = [(*features(assistant, q.question), q.answerable) for q in questions]
     print(f"store: {assistant.settings.corpus_dir}, {len(assistant.index.chunks)} chunks")
@@ -59,11 +69,13 @@ def main() -> None:
     coverage = np.array([r[1] for r in rows])
     answerable = np.array([r[3] for r in rows])
     cross = np.array([r[2] for r in rows])
+    fitted: dict[str, float] = {}
     for name, subset in (("same-language", ~cross), ("cross-lingual", cross)):
         if subset.sum():
             threshold, false_refusals, false_answers = best_threshold(
                 best_sim[subset], answerable[subset]
             )
+            fitted[name] = threshold
             print(
                 f"{name} ({int(subset.sum())} questions): threshold {threshold:.4f} -> "
                 f"false refusals {false_refusals}, false answers {false_answers}"
@@ -77,6 +89,15 @@ def main() -> None:
             f"weight {weight:.2f}: threshold {threshold:.4f} -> false refusals {false_refusals}, "
             f"false answers {false_answers}"
         )
+    if args.write and "same-language" in fitted:
+        current = thresholds.refusal()
+        values = {
+            "threshold": round(fitted["same-language"], 4),
+            "cross_lingual_offset": round(fitted["same-language"] - fitted["cross-lingual"], 4)
+            if "cross-lingual" in fitted
+            else current.cross_lingual_offset,
+        }
+        print(f"written to {thresholds.write('refusal', values)}: {values}")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,13 @@ Builds three stores in a temporary folder — original only, all editions, all e
 glossary — runs the dev questions through each and prints hit@1 / hit@5 / MRR per language and
 the language of the quoted sentences per question language.
 
-    .venv/bin/python scripts/compare_editions.py [eval/questions/dev.jsonl]
+    .venv/bin/python -m scripts.compare_editions [eval/questions/dev.jsonl]
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
-import sys
 import tempfile
 import warnings
 from collections import Counter
@@ -36,11 +36,14 @@ def corpus_variant(root: Path, editions: bool, glossary: bool) -> Path:
     return folder
 
 
-def main() -> None:
-    warnings.filterwarnings("ignore")
-    questions = load_questions(
-        Path(sys.argv[1] if len(sys.argv) > 1 else "eval/questions/dev.jsonl")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.compare_editions", description=__doc__.splitlines()[0]
     )
+    parser.add_argument("questions", nargs="?", type=Path, default=Path("eval/questions/dev.jsonl"))
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for name, editions, glossary in (

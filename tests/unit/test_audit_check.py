@@ -1,34 +1,20 @@
-"""scripts/audit_check.py: pip-audit's JSON report, and the fallback on PyPI's project-level JSON
+"""scripts.audit_check: pip-audit's JSON report, and the fallback on PyPI's project-level JSON
 (https://pypi.org/pypi/<name>/json), fed a saved report and fake PyPI answers: no network."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import urllib.error
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from scripts import audit_check as ac
+
 pytestmark = pytest.mark.unit
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "audit_check.py"
-
-
-def load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("audit_check", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-ac = load_script()
 
 # As pip-audit 2.10 writes it where https://pypi.org/pypi/<name>/<version>/json answers 404:
 # skipped dependencies carry no "version" field, only a skip_reason.
@@ -264,7 +250,7 @@ def test_a_failed_fetch_or_an_unexpected_answer_is_not_audited() -> None:
 # --- exit code ----------------------------------------------------------------------------------
 
 
-def verdict(status: str, vulns: tuple[Any, ...] = ()) -> Any:
+def verdict(status: ac.Status, vulns: tuple[Any, ...] = ()) -> Any:
     return ac.Verdict("x", "1.0", status, vulns)
 
 

@@ -1,19 +1,14 @@
-"""The benchmark package imports, and its synthetic data is deterministic and searchable."""
+"""The benchmark package imports (every section), its command line chooses the sections, and
+its synthetic data is deterministic and searchable. Nothing here measures anything."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-# benchmarks/ is run as ``python -m benchmarks`` from the repository and is not an installed
-# package; the ``pytest`` script does not put the repository on the path by itself.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 from benchmarks import synthetic
+from benchmarks.__main__ import DEFAULT, SECTIONS, parse_args
 from benchmarks.report import Report, Row, table
-from benchmarks.stats import Summary
+from benchmarks.stats import Summary, interleaved
 
 
 @pytest.mark.unit
@@ -46,3 +41,33 @@ def test_table_shows_medians_and_the_ratio_to_the_baseline() -> None:
     report.rows.append(Row("warm", "hybrid", "ms", Summary.of([1, 2, 3]), Summary.of([4, 6, 8])))
     assert report.rows[0].advantage == pytest.approx(3.0)
     assert "3.0× faster" in table(report)
+
+
+@pytest.mark.unit
+def test_services_sections_run_only_when_asked_for() -> None:
+    assert parse_args([]).sections == list(DEFAULT)
+    assert set(DEFAULT) < set(SECTIONS) == {*DEFAULT, "ui", "llm"}
+    args = parse_args(["--quick", "--only", "warm", "--ui", "--llm", "local", "--profile"])
+    assert (args.quick, args.profile, args.llm) == (True, True, "local")
+    assert args.sections == ["warm", "ui", "llm"]
+    assert parse_args(["--only", "ui"]).sections == ["ui"]
+    assert parse_args(["--llm", "http://127.0.0.1:8080/v1", "--llm-model", "m"]).llm_model == "m"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "argv", [["--only", "llm"], ["--llm", "http://127.0.0.1:8080/v1"], ["--only", "nope"]]
+)
+def test_the_llm_section_needs_an_endpoint_and_a_model(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+
+
+@pytest.mark.unit
+def test_interleaved_times_both_sides_and_keeps_the_baseline_to_its_budget() -> None:
+    calls: list[str] = []
+    paired = interleaved(calls.append, calls.append, ["a", "b", "c"], rounds=2, warmup=1)
+    assert calls[:2] == ["a", "a"] and len(calls) == 2 + 2 * 2 * 3
+    assert paired.ours.n == paired.theirs.n == 6
+    budgeted = interleaved(str, str, list("abcdefgh"), warmup=0, budget_s=0.0, min_runs=3)
+    assert (budgeted.ours.n, budgeted.theirs.n) == (8, 3)

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from assistant.settings import Settings
+from scripts import local_judge
 
 pytestmark = pytest.mark.unit
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "local_judge.py"
 
-
-@pytest.fixture(scope="module")
-def local_judge() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("local_judge", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["local_judge"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_parts_are_joined_in_order_and_checked(local_judge: ModuleType, tmp_path: Path) -> None:
+def test_parts_are_joined_in_order_and_checked(tmp_path: Path) -> None:
     parts = []
     for number, content in enumerate([b"GGUF", b"-two-", b"three"], start=1):
         part = tmp_path / f"part{number}.bin"
@@ -38,9 +24,7 @@ def test_parts_are_joined_in_order_and_checked(local_judge: ModuleType, tmp_path
     assert model.read_bytes() == b"GGUF-two-three"
 
 
-def test_a_model_that_fails_its_hash_is_not_left_behind(
-    local_judge: ModuleType, tmp_path: Path
-) -> None:
+def test_a_model_that_fails_its_hash_is_not_left_behind(tmp_path: Path) -> None:
     part = tmp_path / "part1.bin"
     part.write_bytes(b"tampered")
     destination = tmp_path / "judge.gguf"
