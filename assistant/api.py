@@ -218,20 +218,46 @@ class Assistant:
     def _generate(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
     ) -> Iterator[str | Answer]:
-        """The generated answer, streamed; the extractive one (with a notice) if it fails."""
+        """The generated answer, streamed; the extractive one (with a notice) where the model
+        adds nothing checked, and no model at all where the corpus does not answer."""
         assert self.generator is not None
         started = time.perf_counter()
         asked, question, language, vector, passages, timings = self._prepare(question, k, history)
-
-        def fallback(safe: Sequence[Passage]) -> Answer:
-            with _timed(timings, "compose"):
-                return self._extractive(question, language, vector, safe)
-
-        for piece in generate.answer_stream(self.generator, question, language, passages, fallback):
+        safe = generate.without_instructions(passages)
+        with _timed(timings, "compose"):
+            scored = self._scored(question, vector, safe)
+            floor = self._decide(question, language, safe, scored)
+        for piece in generate.answer_stream(
+            self.generator, question, language, passages, scored, floor
+        ):
             if isinstance(piece, Answer):
                 piece = piece.with_timings(**timings, total=_since(started))
                 piece = rewrite.with_question(piece, asked, question, history)
             yield piece
+
+    def _scored(
+        self, question: str, vector: np.ndarray, passages: Sequence[Passage]
+    ) -> list[extractive.ScoredSentence]:
+        """The sentences of ``passages``, scored against the question."""
+        candidates = extractive.candidate_sentences(passages)
+        sentence_vectors = self._sentences.embed(
+            [text for _, _, text in candidates], kind="passage"
+        )
+        return extractive.score_sentences(question, candidates, vector, sentence_vectors)
+
+    def _decide(
+        self,
+        question: str,
+        language: Language,
+        passages: Sequence[Passage],
+        scored: Sequence[extractive.ScoredSentence],
+    ) -> Answer:
+        """Refuse on weak evidence, else quote the best sentences and cite them."""
+        evidence = extractive.evidence_score(scored, passages, language)
+        threshold = extractive.refusal_threshold(self.settings.min_evidence)
+        if not scored or evidence < threshold:
+            return extractive.refusal(question, language, evidence)
+        return extractive.compose(question, language, passages, extractive.select(scored), evidence)
 
     def _extractive(
         self,
@@ -240,19 +266,10 @@ class Assistant:
         vector: np.ndarray,
         passages: Sequence[Passage],
     ) -> Answer:
-        # Step 1: candidate sentences of the retrieved passages
-        candidates = extractive.candidate_sentences(passages)
-        # Step 2: score them against the question
-        sentence_vectors = self._sentences.embed(
-            [text for _, _, text in candidates], kind="passage"
-        )
-        scored = extractive.score_sentences(question, candidates, vector, sentence_vectors)
+        # Step 1-2: candidate sentences of the retrieved passages, scored against the question
+        scored = self._scored(question, vector, passages)
         # Step 3: refuse on weak evidence, else quote and cite
-        evidence = extractive.evidence_score(scored, passages, language)
-        threshold = extractive.refusal_threshold(self.settings.min_evidence)
-        if not scored or evidence < threshold:
-            return extractive.refusal(question, language, evidence)
-        return extractive.compose(question, language, passages, extractive.select(scored), evidence)
+        return self._decide(question, language, passages, scored)
 
 
 def _since(started: float) -> float:

@@ -1,19 +1,19 @@
-"""Generated answers through an OpenAI-compatible endpoint, checked sentence by sentence.
+"""Generated answers through an OpenAI-compatible endpoint: never worse than the extractive one.
 
-Used instead of the extractive mode when ``Settings.llm_configured``.
+The extractive answer comes first (``api``): it is the floor. When it refuses, the corpus does
+not answer and no model is asked. Otherwise:
 
-Step 1: quote the retrieved passages as numbered, delimited, untrusted material
-        (``assistant.safety``: instruction-like sentences are quarantined first).
-Step 2: prompt | chat model | text parser (an LCEL chain), streamed under a deadline
-        (``assistant.llm``); the text is cleaned as it streams.
-Step 3: clean the whole text: markers to passages not given, links and images not in a cited
-        passage, echoed delimiters, sentences that repeat quarantined text.
-Step 4: check each sentence (``assistant.citations``) with the ``Verifier`` against the
-        passages it cites.
-Step 5: decide: supported, partial (some sentences flagged), or a refusal (none supported).
-
-A fault in step 2 (endpoint down, too slow, garbage) raises ``GenerationFailed``;
-``answer_stream`` then hands back the caller's extractive answer with a notice.
+Step 1: the best sentences of the extractive scoring and their neighbours, not whole chunks, go
+        to the model as numbered, untrusted passages (``safety``): prompt length is latency.
+Step 2: the model answers as JSON (``structured``: sentences, each with the passages it rests on)
+        where the endpoint takes a schema, else as text with ``[n]`` markers (``citations``).
+Step 3: each sentence, once complete, is checked (``grounding``) against the passages it cites;
+        a sentence with no or wrong numbers is attributed to the passage that supports it, and
+        one that no passage supports is dropped and reported. Only checked sentences are shown,
+        as they pass: nothing shown is withdrawn.
+Step 4: an answer with no supported sentence, or that the model says the passages do not
+        answer, becomes the extractive answer with a notice. So does an endpoint that fails
+        (down, too slow, garbage).
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.citations import Sentence, claim_text, sentences_with_citations
+from assistant.answer import ScoredSentence
+from assistant.citations import Sentence, normalise_markers, sentences_with_citations
 from assistant.errors import GenerationFailed
 from assistant.grounding import Verifier
 from assistant.llm import (
@@ -36,16 +37,11 @@ from assistant.llm import (
     stream_with_deadline,
 )
 from assistant.messages import message, translations
-from assistant.safety import (
-    Cleaner,
-    Quoted,
-    StreamGuard,
-    format_passages,
-    quote,
-    without_instructions,
-)
-from assistant.text import Language, has_searchable_content
+from assistant.safety import Cleaner, Quoted, format_passages, quote, without_instructions
+from assistant.structured import ReplyReader, response_format
+from assistant.text import Language, detect_language, has_searchable_content, lexical_tokens
 from assistant.types import Answer, Citation, Passage, SentenceCheck
+from ingest.tokens import count_tokens
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -55,7 +51,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_SENTENCES = 5
+MAX_SENTENCES = 4
+EXCERPT_SENTENCES = 5  # the best sentences of the extractive scoring, each with its neighbour
+EXCERPT_PASSAGES = 4
+# Prompt length is latency: a two-core machine reads about 100 tokens a second.
+EXCERPT_TOKENS = 320
+# An extractive quote whose words the model's sentences hold this much of is not repeated.
+COVERED = 0.6
+
+
+# -- step 1: the sentences that matter ---------------------------------------------------------
+def excerpts(
+    passages: Sequence[Passage], ranked: Sequence[ScoredSentence]
+) -> list[tuple[int, str]]:
+    """What goes to the model: the best sentences of the extractive scoring, each with the
+    sentence after it (a definition often follows the term's first mention), grouped by
+    passage in the passages' order of merit and within ``EXCERPT_TOKENS`` in all. Returns
+    (index into ``passages``, excerpt) pairs."""
+    texts = {(s.passage, s.position): s.text for s in ranked}
+    picked: dict[int, set[int]] = {}
+    budget = EXCERPT_TOKENS
+    for sentence in sorted(ranked, key=lambda s: -s.score)[:EXCERPT_SENTENCES]:
+        if sentence.passage not in picked and len(picked) == EXCERPT_PASSAGES:
+            continue
+        for position in (sentence.position, sentence.position + 1):
+            key = (sentence.passage, position)
+            if key not in texts or position in picked.get(sentence.passage, set()):
+                continue
+            cost = count_tokens(texts[key])
+            if cost > budget and picked:
+                continue
+            budget -= cost
+            picked.setdefault(sentence.passage, set()).add(position)
+    found = []
+    for index, positions in picked.items():
+        gap = " " if passages[index].lang == "en" else ""
+        found.append((index, gap.join(texts[(index, p)] for p in sorted(positions))))
+    return found
 
 
 def prompt_inputs(question: str, language: Language, quoted: Quoted) -> dict[str, Any]:
@@ -69,9 +101,15 @@ def prompt_inputs(question: str, language: Language, quoted: Quoted) -> dict[str
     }
 
 
-def answer_chain(model: BaseChatModel) -> Runnable[dict[str, Any], str]:
+def answer_chain(model: BaseChatModel, structured: bool = False, passage_count: int = 1) -> Any:
+    """prompt | model | text: the JSON prompt with a schema, or the ``[n]`` prompt."""
     from langchain_core.output_parsers import StrOutputParser
 
+    if structured:
+        bound: Runnable[Any, Any] = model.bind(
+            response_format=response_format(passage_count, MAX_SENTENCES)
+        )
+        return load_prompt("answer-json.md") | bound | StrOutputParser()
     return load_prompt("answer.md") | model | StrOutputParser()
 
 
@@ -103,180 +141,266 @@ def is_refusal_statement(claim: str) -> bool:
     return bool(_REFUSAL_PATTERNS.search(claim))
 
 
-# -- steps 3-5: clean, verify, decide -----------------------------------------------------
-@dataclass(frozen=True)
-class Cleaned:
-    """The model's reply once cleaned: the text to show, its sentences, what was removed."""
-
-    text: str
-    sentences: tuple[Sentence, ...]
-    refusal_said: bool
-    notices: tuple[str, ...]
-
-
-def clean_reply(raw: str, language: Language, quoted: Quoted) -> Cleaned:
-    """Step 3: markers to passages not given go; then each sentence is cleaned against the
-    passages it cites, and dropped when it echoes quarantined text."""
-    text, _ = cut_at_special(raw)
-    if not has_searchable_content(text):
-        raise GenerationFailed("garbage", "the reply has no text")
-    markers = Cleaner(len(quoted.passages))
-    text = markers.markers(text)
-    refusal_said = False
-    for refusal in translations("answer.refusal").values():
-        if refusal in text:
-            text = text.replace(refusal, "")
-            refusal_said = True
-    notices: list[str] = []
-    if markers.removed_markers:
-        items = "".join(f"[{n}]" for n in sorted(markers.removed_markers))
-        notices.append(message("notice.markers", language, items=items))
-    pieces: list[str] = []
-    kept: list[Sentence] = []
-    cursor = 0
-    links = 0
-    for sentence in sentences_with_citations(text):
-        pieces.append(text[cursor : sentence.start])
-        cursor = sentence.end
-        sources = quoted.link_sources(sentence.citations)
-        cleaner = Cleaner(len(quoted.passages), sources, quoted.tainted)
-        shown = cleaner.clean(text[sentence.start : sentence.end])
-        links += cleaner.removed_links
-        claim = claim_text(shown)
-        if cleaner.removed_tainted or not has_searchable_content(claim):
+# -- step 3: check each sentence, attribute it, show it -----------------------------------------
+def attribute(sentence: Sentence, texts: Sequence[str], verifier: Verifier) -> SentenceCheck:
+    """``sentence`` checked against the passages it cites; when they do not support it (or it
+    cites none, or numbers not given), against each other passage alone: the best one that
+    supports it becomes its citation."""
+    cited = tuple(n for n in sentence.citations if 1 <= n <= len(texts))
+    reason = "cites no passage"
+    score = 0.0
+    if cited:
+        verdict = verifier.verify(sentence.claim, [texts[n - 1] for n in cited])
+        if verdict.supported:
+            return SentenceCheck(sentence.claim, cited, True, verdict.score, verdict.reason)
+        reason, score = verdict.reason, verdict.score
+    best: tuple[int, Any] | None = None
+    for n in range(1, len(texts) + 1):
+        if cited == (n,):
             continue
-        pieces.append(shown)
-        kept.append(replace(sentence, claim=claim))
-    pieces.append(text[cursor:])
-    if not kept and not refusal_said:
-        raise GenerationFailed("garbage", "nothing usable in the reply")
-    if links:
-        notices.append(message("notice.links", language))
-    if quoted.quarantined:
-        notices.append(message("notice.quarantined", language))
-    shown_text = re.sub(r"[ \t]{2,}", " ", "".join(pieces)).strip()
-    return Cleaned(shown_text, tuple(kept), refusal_said, tuple(notices))
-
-
-def check_sentences(
-    sentences: Sequence[Sentence], quoted: Quoted, verifier: Verifier
-) -> tuple[list[SentenceCheck], bool]:
-    """Step 4: each sentence against the passages it cites; also whether one of them says
-    that the passages do not answer."""
-    checks: list[SentenceCheck] = []
-    refusal_said = False
-    for sentence in sentences:
-        if is_refusal_statement(sentence.claim):
-            refusal_said = True
-            continue
-        if not sentence.citations:
-            checks.append(SentenceCheck(sentence.claim, (), False, 0.0, "cites no passage"))
-            continue
-        cited_texts = [quoted.texts[n - 1] for n in sentence.citations]
-        verdict = verifier.verify(sentence.claim, cited_texts)
-        checks.append(
-            SentenceCheck(
-                sentence.claim, sentence.citations, verdict.supported, verdict.score, verdict.reason
-            )
+        verdict = verifier.verify(sentence.claim, [texts[n - 1]])
+        if verdict.supported and (best is None or verdict.score > best[1].score):
+            best = (n, verdict)
+    if best is not None:
+        n, verdict = best
+        return SentenceCheck(
+            sentence.claim, (n,), True, verdict.score, f"attributed to [{n}]: {verdict.reason}"
         )
-    return checks, refusal_said
+    return SentenceCheck(sentence.claim, cited, False, score, reason)
 
 
-def finish(
-    raw: str,
-    question: str,
-    language: Language,
-    quoted: Quoted,
-    verifier: Verifier,
-    timings: dict[str, float],
-) -> Answer:
-    """The final ``Answer`` for the model's complete text ``raw``."""
-    cleaned = clean_reply(raw, language, quoted)
-    notices = list(cleaned.notices)
-    started = time.perf_counter()
-    checks, refused_in_text = check_sentences(cleaned.sentences, quoted, verifier)
-    timings = {**timings, "verify": round((time.perf_counter() - started) * 1000, 1)}
+@dataclass
+class Composer:
+    """The answer as it is shown: checked sentences, passages numbered in the order cited."""
 
-    # Step 5: decide
-    supported = [check for check in checks if check.supported]
-    unsupported = len(checks) - len(supported)
-    if not supported:
-        if checks and not (cleaned.refusal_said or refused_in_text):
-            notices.append(message("notice.withheld", language))
-        return Answer(
-            question=question,
-            language=language,
-            mode="generative",
-            answer=message("answer.refusal", language),
-            refused=True,
-            timings_ms=timings,
-            grounding="refused",
-            sentences=tuple(checks),
-            notice=" ".join(notices) or None,
+    language: Language
+    numbers: dict[str, int] = field(default_factory=dict)  # chunk id -> shown number
+    cited: dict[int, Passage] = field(default_factory=dict)  # shown number -> passage
+    shown: list[SentenceCheck] = field(default_factory=list)
+    dropped: list[SentenceCheck] = field(default_factory=list)
+
+    def add(self, check: SentenceCheck, passages: Sequence[Passage]) -> str:
+        """The text to show for ``check``, whose citations number ``passages`` from 1 ("" when
+        it is dropped)."""
+        if not check.supported:
+            self.dropped.append(check)
+            return ""
+        shown_numbers = []
+        for n in check.citations:
+            passage = passages[n - 1]
+            number = self.numbers.setdefault(passage.chunk_id, len(self.numbers) + 1)
+            self.cited[number] = passage
+            shown_numbers.append(number)
+        self.shown.append(replace(check, citations=tuple(shown_numbers)))
+        markers = "".join(f"[{n}]" for n in shown_numbers)
+        gap = " " if self.language == "en" and len(self.shown) > 1 else ""
+        return f"{gap}{check.text}{markers}"
+
+    def says(self, sentence: str) -> bool:
+        """Whether the sentences shown already say most of ``sentence`` (by its words)."""
+        wanted = set(lexical_tokens(sentence))
+        said = set(lexical_tokens(" ".join(check.text for check in self.shown)))
+        return bool(wanted) and len(wanted & said) >= COVERED * len(wanted)
+
+    @property
+    def text(self) -> str:
+        gap = " " if self.language == "en" else ""
+        return gap.join(
+            check.text + "".join(f"[{n}]" for n in check.citations) for check in self.shown
         )
-    if unsupported:
-        notices.append(message("notice.unsupported", language, count=unsupported))
-    cited = sorted({n for check in checks for n in check.citations})
-    return Answer(
-        question=question,
-        language=language,
-        mode="generative",
-        answer=cleaned.text,
-        refused=False,
-        citations=tuple(Citation(n, quoted.passages[n - 1]) for n in cited),
-        timings_ms=timings,
-        grounding="partial" if unsupported else "supported",
-        sentences=tuple(checks),
-        notice=" ".join(notices) or None,
-    )
 
 
 # -- the generator ----------------------------------------------------------------------------
 class AnswerGenerator:
-    """Streams a generated answer: text pieces, then the final ``Answer``."""
+    """Streams a generated answer: checked sentences as they pass, then the final ``Answer``."""
 
-    def __init__(self, model: BaseChatModel, verifier: Verifier, timeout: float = 60.0) -> None:
-        self.chain = answer_chain(model)
+    def __init__(
+        self,
+        model: BaseChatModel,
+        verifier: Verifier,
+        timeout: float = 60.0,
+        structured: bool = True,
+    ) -> None:
+        self.model = model
         self.verifier = verifier
         self.timeout = timeout
+        self.structured = structured
 
     @classmethod
     def from_settings(cls, settings: Settings, verifier: Verifier) -> AnswerGenerator:
-        return cls(chat_model(settings), verifier, settings.llm_timeout)
+        return cls(chat_model(settings), verifier, settings.llm_timeout, settings.llm_structured)
 
     def stream(
         self,
         question: str,
         language: Language,
         passages: Sequence[Passage],
+        ranked: Sequence[ScoredSentence],
+        extractive: Answer,
     ) -> Iterator[str | Answer]:
-        """Raises ``GenerationFailed`` (possibly after some pieces) when the endpoint fails.
-        The final ``Answer`` carries the timings of the model (``first_token``, ``generate``)
-        and of the check (``verify``)."""
-        timings: dict[str, float] = {}
-        # Step 1: passages as quoted material
-        quoted = quote(passages, question)
+        """Raises ``GenerationFailed`` (before any text is shown) when the endpoint fails.
+        ``ranked`` scores the sentences of ``passages`` once their instruction-like sentences
+        are removed (``without_instructions``); ``extractive`` is the answer to fall back on."""
+        # Step 1: the sentences that matter, as quoted material; what reads as instructions
+        # to a model is held back (and tokens only found there are never shown)
+        held_back = quote(passages, question)
+        safe = without_instructions(passages)
+        chosen = excerpts(safe, ranked)
+        given = [safe[index] for index, _ in chosen]
+        cut = [replace(safe[index], text=text) for index, text in chosen]
+        hostile = frozenset(n for n, (i, _) in enumerate(chosen, 1) if i + 1 in held_back.hostile)
+        quoted = replace(
+            quote(cut, question),
+            quarantined=held_back.quarantined,
+            tainted=held_back.tainted,
+            hostile=hostile,
+        )
         inputs = prompt_inputs(question, language, quoted)
-        # Step 2: stream through the chain, cleaning as we go
-        sources = quoted.link_sources(range(1, len(passages) + 1))
-        guard = StreamGuard(Cleaner(len(passages), sources, quoted.tainted))
-        raw: list[str] = []
+        texts = [p.text for p in given]
+        timings: dict[str, float] = {"prompt_chars": float(len(inputs["passages"]))}
+        composer = Composer(language)
+        cleaner_links = 0
+        answerable = True
         started = time.perf_counter()
-        for piece in stream_with_deadline(lambda: self.chain.stream(inputs), self.timeout):
+
+        def show(sentence: Sentence) -> str:
+            nonlocal cleaner_links
+            cleaner = Cleaner(len(given), quoted.link_sources(sentence.citations), quoted.tainted)
+            claim = " ".join(cleaner.clean(sentence.claim).split())
+            cleaner_links += cleaner.removed_links
+            if cleaner.removed_tainted or not has_searchable_content(claim):
+                return ""
+            if is_refusal_statement(claim):
+                return ""
+            if detect_language(claim) != language:
+                composer.dropped.append(
+                    SentenceCheck(claim, sentence.citations, False, 0.0, "another language")
+                )
+                return ""
+            check = attribute(replace(sentence, claim=claim), texts, self.verifier)
+            shown = composer.add(check, given)
+            if shown and "first_sentence" not in timings:
+                timings["first_sentence"] = _ms(started)
+            return shown
+
+        # Step 2: the model's reply, read as it streams
+        def structured_reply() -> Iterator[str]:
+            nonlocal answerable
+            reader = ReplyReader()
+            chain = answer_chain(self.model, True, len(given))
+            for piece in self._pieces(chain, inputs, timings, started):
+                for sentence in reader.feed(piece):
+                    if reader.answerable is False:
+                        answerable = False
+                        continue
+                    shown = show(sentence)
+                    if shown:
+                        yield shown
+            if reader.answerable is False:
+                answerable = False
+            if reader.position is None:
+                raise GenerationFailed("garbage", "the reply is not the JSON asked for")
+
+        def text_reply() -> Iterator[str]:
+            nonlocal answerable, cleaner_links
+            raw = "".join(self._pieces(answer_chain(self.model), inputs, timings, started))
+            text, _ = cut_at_special(raw)
+            text, _ = normalise_markers(" ".join(text.split()), len(given))
+            # Links and images go before the text is cut into sentences (a URL's "?" is not
+            # the end of one); those of the cited passages are allowed back sentence by sentence.
+            whole = Cleaner(
+                len(given), quoted.link_sources(range(1, len(given) + 1)), quoted.tainted
+            )
+            text = whole.clean(text)
+            cleaner_links += whole.removed_links
+            if whole.removed_tainted and not has_searchable_content(text):
+                text = ""
+            if any(refusal in text for refusal in translations("answer.refusal").values()):
+                answerable = False
+            if answerable and not has_searchable_content(text):
+                raise GenerationFailed("garbage", "the reply has no text")
+            for sentence in sentences_with_citations(text) if answerable else []:
+                shown = show(sentence)
+                if shown:
+                    yield shown
+
+        failure: GenerationFailed | None = None
+        try:
+            if self.structured:
+                try:
+                    yield from structured_reply()
+                except GenerationFailed as error:
+                    # An endpoint without structured output refuses the schema outright: ask
+                    # it (and from now on) for [n] markers instead.
+                    if "BadRequest" not in str(error) or "first_token" in timings:
+                        raise
+                    log.warning("the endpoint takes no JSON schema (%s); asking for text", error)
+                    self.structured = False
+                    yield from text_reply()
+            else:
+                yield from text_reply()
+        except GenerationFailed as error:
+            if not composer.shown:
+                raise  # nothing shown yet: the extractive answer, with the reason
+            failure = error  # keep what was shown and checked, say that it was cut short
+        timings["generate"] = _ms(started)
+
+        # Step 4: decide
+        if not answerable or not composer.shown:
+            kind = "model_unanswerable" if not answerable else "model_unverified"
+            notice = message(f"notice.{kind}", language)
+            yield from extractive.answer.splitlines(keepends=True)
+            yield replace(
+                extractive,
+                notice=f"{notice} {extractive.notice}" if extractive.notice else notice,
+                sentences=extractive.sentences + tuple(composer.dropped),
+                timings_ms={**extractive.timings_ms, **timings},
+            )
+            return
+        # The quotes the extractive answer chose stay, after the model's sentences, where
+        # those do not already say them: the generated answer never holds less.
+        for citation in extractive.citations:
+            for text in citation.quotes:
+                if not composer.says(text):
+                    check = SentenceCheck(text, (1,), True, 1.0, "quoted verbatim")
+                    yield composer.add(check, [citation.passage])
+        notices = []
+        if failure is not None:
+            kind = failure.kind if failure.kind in ("timeout", "unavailable") else "garbage"
+            notices.append(
+                message("notice.cut_short", language, reason=message(f"reason.{kind}", language))
+            )
+        if composer.dropped:
+            notices.append(message("notice.dropped", language, count=len(composer.dropped)))
+        if cleaner_links:
+            notices.append(message("notice.links", language))
+        if quoted.quarantined:
+            notices.append(message("notice.quarantined", language))
+        yield Answer(
+            question=question,
+            language=language,
+            mode="generative",
+            answer=composer.text,
+            refused=False,
+            citations=tuple(Citation(n, composer.cited[n]) for n in sorted(composer.cited)),
+            timings_ms=timings,
+            grounding="supported",
+            sentences=tuple(composer.shown) + tuple(composer.dropped),
+            notice=" ".join(notices) or None,
+            evidence=extractive.evidence,
+        )
+
+    def _pieces(
+        self, chain: Any, inputs: dict[str, Any], timings: dict[str, float], started: float
+    ) -> Iterator[str]:
+        for piece in stream_with_deadline(lambda: chain.stream(inputs), self.timeout):
             if piece and "first_token" not in timings:  # (servers open with an empty delta)
-                timings["first_token"] = round((time.perf_counter() - started) * 1000, 1)
-            raw.append(piece)
-            shown = guard.feed(piece)
-            if shown:
-                yield shown
-            if guard.ended:
-                break
-        tail = guard.close()
-        if tail:
-            yield tail
-        timings["generate"] = round((time.perf_counter() - started) * 1000, 1)
-        # Steps 3-5
-        yield finish("".join(raw), question, language, quoted, self.verifier, timings)
+                timings["first_token"] = _ms(started)
+            yield piece
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def answer_stream(
@@ -284,19 +408,25 @@ def answer_stream(
     question: str,
     language: Language,
     passages: Sequence[Passage],
-    fallback: Callable[[Sequence[Passage]], Answer],
+    ranked: Sequence[ScoredSentence],
+    extractive: Answer,
 ) -> Iterator[str | Answer]:
-    """``generator.stream``, falling back to ``fallback(passages)`` with a notice when it fails;
-    the fallback gets the passages without their instruction-like sentences. Without passages
-    there is nothing to generate from: the fallback answers (refuses)."""
-    if not passages:
-        yield fallback(passages)
+    """The generated answer, or ``extractive`` (the answer on the same passages without their
+    instruction-like sentences) when the corpus does not answer or the endpoint fails."""
+    if extractive.refused or not passages:
+        yield from extractive.answer.splitlines(keepends=True)
+        yield extractive
         return
     try:
-        yield from generator.stream(question, language, passages)
+        yield from generator.stream(question, language, passages, ranked, extractive)
     except GenerationFailed as error:
         log.warning("language model failed (%s); using the extractive answer", error)
         kind = error.kind if error.kind in ("timeout", "unavailable") else "garbage"
         notice = message("notice.fallback", language, reason=message(f"reason.{kind}", language))
-        answer = fallback(without_instructions(passages))
-        yield replace(answer, notice=f"{notice} {answer.notice}" if answer.notice else notice)
+        yield from extractive.answer.splitlines(keepends=True)
+        yield replace(
+            extractive, notice=f"{notice} {extractive.notice}" if extractive.notice else notice
+        )
+
+
+__all__ = ["AnswerGenerator", "answer_stream", "attribute", "without_instructions"]

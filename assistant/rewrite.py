@@ -28,6 +28,7 @@ from assistant.llm import (
     load_prompt,
     stream_with_deadline,
 )
+from assistant.messages import translations
 from assistant.settings import Settings
 from assistant.text import detect_language, lexical_tokens
 from assistant.types import Answer
@@ -121,8 +122,13 @@ class Rewriter:
 
 def _format_history(history: History) -> str:
     lines = []
+    refusals = {" ".join(text.split()) for text in translations("answer.refusal").values()}
     for asked, answered in list(history)[-PROMPT_TURNS:]:
         excerpt = " ".join(answered.split())[:ANSWER_EXCERPT]
+        if any(refusal in excerpt for refusal in refusals):
+            # A refusal is no topic: the rewrite must not turn the follow-up into a question
+            # about the assistant ("why could you not answer?").
+            excerpt = "(no answer)"
         lines.append(f"Q: {' '.join(asked.split())}\nA: {excerpt}")
     return "\n".join(lines)
 

@@ -38,10 +38,18 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name at that endpoint.")
     llm_api_key: SecretStr | None = Field(None, description="Key for the endpoint (never shown).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before falling back.")
+    llm_structured: bool = Field(
+        True,
+        description="Ask for JSON-schema output (sentences with passage numbers); false for an "
+        "endpoint without structured output, which then writes [n] markers.",
+    )
     judge_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint of the grounding judge (else the LLM's)."
     )
     judge_model: str | None = Field(None, description="Model name at the judge's endpoint.")
+    judge_api_key: SecretStr | None = Field(
+        None, description="Key for the judge's own endpoint (never shown)."
+    )
 
     ui_host: str = Field("127.0.0.1", description="Address the chat binds to.")
     ui_port: int = Field(7860, description="Port of the chat.")
@@ -70,7 +78,7 @@ class Settings(BaseSettings):
                 update={
                     "llm_base_url": self.judge_base_url,
                     "llm_model": self.judge_model or "judge",
-                    "llm_api_key": None,
+                    "llm_api_key": self.judge_api_key,  # never the answering endpoint's key
                 }
             )
         return self if self.llm_configured else None

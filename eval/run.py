@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from assistant.citations import cited_numbers, sentences_with_citations, without_markers
 from assistant.errors import GateError, QuestionsError
+from assistant.text import detect_language
 from eval.metrics import (
     citation_score,
     fact_coverage,
@@ -98,6 +99,23 @@ def answer_sentences(answer: str) -> list[tuple[str, list[int]]]:
 
 
 # -- one question ------------------------------------------------------------------------------
+def _language_match(answer: Any, language: str) -> bool:
+    """A generated answer must be written in the question's language; an extractive one quotes
+    the corpus (in another language where no edition exists) under a frame in that language."""
+    if answer.language != language:
+        return False
+    if answer.mode != "generative" or answer.refused:
+        return True
+    return bool(detect_language(without_markers(answer.answer)) == language)
+
+
+def first_text_ms(timings: dict[str, float]) -> float:
+    """When the first text of the answer was shown: the first checked sentence of a generated
+    answer, the whole of any other."""
+    total = float(timings.get("total", 0.0))
+    if "first_sentence" in timings and "generate" in timings:
+        return total - float(timings["generate"]) + float(timings["first_sentence"])
+    return total
 
 
 def _passage_record(passage: Any) -> dict[str, Any]:
@@ -127,7 +145,9 @@ def evaluate_question(
         "hits": hits,
         "answer": answer.answer,
         "answer_language": answer.language,
-        "language_match": answer.language == question_language(question.lang),
+        "language_match": _language_match(answer, question_language(question.lang)),
+        "mode": answer.mode,
+        "notice": answer.notice,
         "citations": [citation.to_dict() for citation in answer.citations],
         "refused": answer.refused,
         "evidence": getattr(answer, "evidence", None),
@@ -269,6 +289,9 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
             sizes = [r[key] for r in rows if key in r]
             if sizes:
                 row[key] = mean(sizes)
+        if answered:
+            row["generated"] = mean(1.0 if r.get("mode") == "generative" else 0.0 for r in answered)
+        row["first_text_p50_ms"] = percentile([first_text_ms(r["timings_ms"]) for r in rows], 0.5)
         row["latency_p50_ms"] = percentile(totals, 0.5)
         row["latency_p95_ms"] = percentile(totals, 0.95)
         table[lang] = row
@@ -296,6 +319,8 @@ COLUMNS = (
     ("language_match", "lang match", "{:.3f}"),
     ("chars@5", "chars@5", "{:.0f}"),
     ("baseline_chars@5", "naive chars@5", "{:.0f}"),
+    ("generated", "generated", "{:.3f}"),
+    ("first_text_p50_ms", "first text p50 ms", "{:.0f}"),
     ("latency_p50_ms", "p50 ms", "{:.0f}"),
     ("latency_p95_ms", "p95 ms", "{:.0f}"),
 )

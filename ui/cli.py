@@ -1,4 +1,5 @@
-"""The ``kakehashi`` command: ingest, ask, retrieve, eval (and serve, from the UI package)."""
+"""The ``kakehashi`` command: ingest, ask, retrieve, eval, serve (the UI package) and llm serve
+(the packaged model)."""
 
 from __future__ import annotations
 
@@ -320,6 +321,25 @@ def evaluate(
     click.echo(f"\nrecords: {out}\nreport: {md_path} · {html_path}")
     if failures:
         _fail("regression gate failed:\n  " + "\n  ".join(failures))
+
+
+@main.group()
+def llm() -> None:
+    """The language model Kakehashi ships (the llm extra)."""
+
+
+@llm.command(name="serve")
+@click.option("--port", default=0, type=int, help="Port on 127.0.0.1 [a free one].")
+def llm_serve(port: int) -> None:
+    """Serve the packaged model on 127.0.0.1 with a fresh key until stopped.
+
+    Prints KAKEHASHI_LLM_BASE_URL, KAKEHASHI_LLM_MODEL and KAKEHASHI_LLM_API_KEY, one a line,
+    once the server answers.
+    """
+    from assistant import Settings
+    from assistant.local_model import serve_until_stopped
+
+    serve_until_stopped(Settings().data_dir, port)
 
 
 @main.command()

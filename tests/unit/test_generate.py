@@ -25,18 +25,19 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr, SecretStr
 
 from assistant import llm, safety
+from assistant.answer import ScoredSentence
 from assistant.api import Assistant
 from assistant.citations import sentences_with_citations
 from assistant.errors import GenerationFailed
-from assistant.generate import AnswerGenerator, answer_stream, prompt_inputs
+from assistant.generate import AnswerGenerator, answer_stream, prompt_inputs, without_instructions
 from assistant.grounding import GroundingVerdict
 from assistant.llm import load_prompt
 from assistant.messages import message
 from assistant.rewrite import Rewriter, fallback_rewrite, leans_on_history
 from assistant.safety import quote
 from assistant.settings import Settings
-from assistant.text import lexical_tokens
-from assistant.types import Answer, Location, Passage, SentenceCheck
+from assistant.text import lexical_tokens, split_sentences
+from assistant.types import Answer, Citation, Location, Passage, SentenceCheck
 from ui.cli import answer_json
 
 pytestmark = pytest.mark.unit
@@ -139,18 +140,33 @@ ZH_PASSAGES = [
 ]
 
 
+def ranked_sentences(passages: Sequence[Passage]) -> list[ScoredSentence]:
+    """Every sentence of ``passages``, scored as the extractive step would, best first."""
+    found = []
+    for p_index, candidate in enumerate(passages):
+        for s_index, span in enumerate(split_sentences(candidate.text)):
+            score = 1.0 - 0.1 * p_index - 0.01 * s_index
+            found.append(ScoredSentence(p_index, s_index, span.text, score, score))
+    return found
+
+
 def run(
     replies: list[str],
     passages: Sequence[Passage] = PASSAGES,
     question: str = "What is ringi?",
     language: Any = "en",
+    structured: bool = False,
     **model: Any,
 ) -> tuple[list[str], Answer, ScriptedChatModel]:
     chat = ScriptedChatModel(replies=replies, **model)
-    generator = AnswerGenerator(chat, WordVerifier(), timeout=5)
+    generator = AnswerGenerator(chat, WordVerifier(), timeout=5, structured=structured)
+    safe = without_instructions(passages)
     pieces: list[str] = []
     final: Answer | None = None
-    for piece in answer_stream(generator, question, language, passages, extractive_stub):
+    stream = answer_stream(
+        generator, question, language, passages, ranked_sentences(safe), extractive_stub(safe)
+    )
+    for piece in stream:
         if isinstance(piece, Answer):
             final = piece
         else:
@@ -160,7 +176,9 @@ def run(
 
 
 def extractive_stub(passages: Sequence[Passage]) -> Answer:
-    """The extractive fallback: quotes the passages it is given."""
+    """The extractive answer: quotes the passages it is given (refuses without any)."""
+    if not passages:
+        return Answer("q", "en", "extractive", "refused", True, grounding="refused")
     return Answer(
         "q",
         "en",
@@ -213,8 +231,11 @@ def test_supported_answer_keeps_sentences_and_citations() -> None:
     assert [(s.citations, s.supported) for s in answer.sentences] == [((1,), True), ((2,), True)]
     assert [c.n for c in answer.citations] == [1, 2]
     assert answer.notice is None
-    assert "".join(pieces).strip() == answer.answer
-    assert len(pieces) > 1  # streamed, not delivered at once
+    assert "".join(pieces) == answer.answer
+    assert pieces == [
+        "Ringi is a bottom-up decision process.[1]",
+        " A ringi document collects seals.[2]",
+    ]
 
 
 def test_chinese_sentences_and_markers_after_the_full_stop() -> None:
@@ -229,10 +250,11 @@ def test_chinese_sentences_and_markers_after_the_full_stop() -> None:
 
 
 def test_markers_to_passages_not_given_are_removed_and_reported() -> None:
-    _, answer, _ = run(["Ringi is a bottom-up decision process [1, 7]. It needs seals 【2】[12]."])
+    _, answer, _ = run(
+        ["Ringi is a bottom-up decision process [1, 7]. A ringi document collects seals 【2】[12]."]
+    )
     assert "[7]" not in answer.answer and "[12]" not in answer.answer
     assert "[1]" in answer.answer and "[2]" in answer.answer
-    assert answer.notice is not None and "[7][12]" in answer.notice
     assert [s.citations for s in answer.sentences] == [(1,), (2,)]
 
 
@@ -245,42 +267,110 @@ def test_sentence_splitting_with_markers() -> None:
     ]
 
 
-def test_unsupported_sentences_are_flagged_and_in_the_json() -> None:
-    _, answer, _ = run(
+def test_unsupported_sentences_are_dropped_reported_and_in_the_json() -> None:
+    pieces, answer, _ = run(
         [
             "Ringi is a bottom-up decision process [1]. "
             "Ringi was invented by Toyota in 1950 to speed up exports [2]. "
             "It is popular everywhere."
         ]
     )
-    assert answer.grounding == "partial" and not answer.refused
+    assert answer.grounding == "supported" and not answer.refused
+    assert answer.answer == "Ringi is a bottom-up decision process.[1]" == "".join(pieces)
     flags = [(s.supported, s.citations) for s in answer.sentences]
     assert flags == [(True, (1,)), (False, (2,)), (False, ())]
     assert answer.sentences[2].reason == "cites no passage"
-    assert "2" in (answer.notice or "")
+    assert "2" in (answer.notice or "")  # two dropped, and said so
     data = answer_json(answer)
     assert [s["supported"] for s in data["sentences"]] == [True, False, False]
     json.dumps(data)  # serialisable in one call
-    assert [c.n for c in answer.citations] == [1, 2]  # every marker left in the text resolves
+    assert [c.n for c in answer.citations] == [1]  # every marker in the text resolves
 
 
-def test_no_supported_sentence_becomes_a_refusal_in_the_question_language() -> None:
-    _, answer, _ = run(
+def test_a_sentence_citing_the_wrong_passage_is_attributed_to_the_right_one() -> None:
+    _, answer, _ = run(["A ringi document collects the seals of many managers [1]."])
+    assert answer.mode == "generative"
+    assert [(s.supported, s.citations) for s in answer.sentences] == [(True, (1,))]
+    assert answer.citations[0].chunk_id == "c2"  # shown as [1], it is passage 2
+    assert "attributed" in answer.sentences[0].reason
+
+
+def test_a_markerless_reply_is_attributed_not_withheld() -> None:
+    _, answer, _ = run(["Ringi is a bottom-up decision process in Japanese companies."])
+    assert answer.mode == "generative" and not answer.refused
+    assert answer.sentences[0].citations == (1,) and answer.citations[0].chunk_id == "c1"
+
+
+def test_structured_replies_stream_sentence_by_sentence() -> None:
+    reply = json.dumps(
+        {
+            "answerable": True,
+            "sentences": [
+                {"text": "Ringi is a bottom-up decision process.", "passages": [1]},
+                {"text": "Ringi was invented on Mars.", "passages": [1]},
+                {"text": "A ringi document collects the seals of many managers.", "passages": []},
+            ],
+        }
+    )
+    pieces, answer, _ = run([reply], structured=True, chunk=3)
+    assert pieces == [
+        "Ringi is a bottom-up decision process.[1]",
+        " A ringi document collects the seals of many managers.[2]",
+    ]
+    assert answer.answer == "".join(pieces) and answer.mode == "generative"
+    assert [c.chunk_id for c in answer.citations] == ["c1", "c2"]
+    assert [s.supported for s in answer.sentences] == [True, True, False]
+
+
+def test_structured_not_answerable_gives_the_extractive_answer_with_a_notice() -> None:
+    reply = json.dumps(
+        {"answerable": False, "sentences": [{"text": "Ringi is bottom-up.", "passages": [1]}]}
+    )
+    pieces, answer, _ = run([reply], structured=True)
+    assert answer.mode == "extractive" and answer.answer == "quoted[1]" == "".join(pieces)
+    assert answer.notice == message("notice.model_unanswerable", "en")
+
+
+def test_an_endpoint_without_json_schema_is_asked_for_markers() -> None:
+    class NoSchema(ScriptedChatModel):
+        def bind(self, **kwargs: Any) -> Any:
+            raise_on = self
+
+            class Refusing(ScriptedChatModel):
+                def _reply(self, messages: list[BaseMessage]) -> str:
+                    raise type("BadRequestError", (Exception,), {})("response_format")
+
+            return Refusing(replies=raise_on.replies)
+
+    chat = NoSchema(replies=["Ringi is a bottom-up decision process [1]."])
+    generator = AnswerGenerator(chat, WordVerifier(), timeout=5, structured=True)
+    pieces = list(
+        answer_stream(
+            generator, "q?", "en", PASSAGES, ranked_sentences(PASSAGES), extractive_stub(PASSAGES)
+        )
+    )
+    final = pieces[-1]
+    assert isinstance(final, Answer) and final.mode == "generative"
+    assert not generator.structured
+
+
+def test_no_supported_sentence_gives_the_extractive_answer_not_a_refusal() -> None:
+    pieces, answer, _ = run(
         ["日本的稟議制度起源於明治時代的軍隊[1]。"], ZH_PASSAGES, "稟議制從何而來?", "zh-TW"
     )
-    assert answer.refused and answer.grounding == "refused"
-    assert answer.answer == message("answer.refusal", "zh-TW")
-    assert answer.citations == ()
-    assert [s.supported for s in answer.sentences] == [False]  # what was withheld, and why
-    assert answer.notice is not None
+    assert not answer.refused and answer.mode == "extractive"
+    assert answer.answer == "quoted[1]" == "".join(pieces)  # nothing shown was withdrawn
+    assert [s.supported for s in answer.sentences][-1] is False  # what was dropped, and why
+    assert answer.notice == message("notice.model_unverified", "zh-TW")
 
 
-def test_the_model_saying_the_corpus_does_not_answer_is_a_refusal() -> None:
+def test_the_model_saying_the_corpus_does_not_answer_is_not_a_refusal() -> None:
+    """The extractive evidence was strong enough to answer: its answer stands."""
     _, answer, _ = run([message("answer.refusal", "ja")], PASSAGES, "東京の人口は?", "ja")
-    assert answer.refused and answer.answer == message("answer.refusal", "ja")
-    assert answer.sentences == ()
+    assert answer.mode == "extractive" and not answer.refused
+    assert answer.notice == message("notice.model_unanswerable", "ja")
     _, answer, _ = run(["The passages do not mention the population of Tokyo."])
-    assert answer.refused and answer.answer == message("answer.refusal", "en")
+    assert answer.mode == "extractive" and not answer.refused
 
 
 # -- faults: fall back to the extractive answer, with a notice ---------------------------------
@@ -298,14 +388,18 @@ def test_faults_fall_back_to_the_extractive_answer(model: dict[str, Any], reason
     settings = {"replies": ["unused"], **model}
     _, answer, _ = run(**settings)
     assert answer.mode == "extractive" and answer.answer == "quoted[1]"
-    assert answer.notice is not None and reason in answer.notice
+    assert answer.notice is not None
 
 
 def test_a_slow_model_times_out_instead_of_hanging() -> None:
     chat = ScriptedChatModel(replies=["Ringi is bottom-up [1]."], chunk=1, delay=0.5)
     generator = AnswerGenerator(chat, WordVerifier(), timeout=0.3)
     started = time.monotonic()
-    pieces = list(answer_stream(generator, "q?", "en", PASSAGES, extractive_stub))
+    pieces = list(
+        answer_stream(
+            generator, "q?", "en", PASSAGES, ranked_sentences(PASSAGES), extractive_stub(PASSAGES)
+        )
+    )
     assert time.monotonic() - started < 2
     final = pieces[-1]
     assert isinstance(final, Answer) and final.mode == "extractive"
@@ -370,7 +464,11 @@ def test_real_client_against_bad_endpoints(
         url = "http://127.0.0.1:9/v1"  # the discard port: nothing listens
     generator = real_generator(url, timeout=1.0)
     started = time.monotonic()
-    pieces = list(answer_stream(generator, "q?", "en", PASSAGES, extractive_stub))
+    pieces = list(
+        answer_stream(
+            generator, "q?", "en", PASSAGES, ranked_sentences(PASSAGES), extractive_stub(PASSAGES)
+        )
+    )
     assert time.monotonic() - started < 5
     final = pieces[-1]
     assert isinstance(final, Answer) and final.mode == "extractive" and final.notice
@@ -382,7 +480,7 @@ def test_the_key_is_never_shown() -> None:
     model = llm.chat_model(
         Settings(llm_base_url="http://x/v1", llm_model="m", llm_api_key=SecretStr("sk-SECRET"))
     )
-    assert "sk-SECRET" not in repr(model) + str(model) + repr(generator.chain)
+    assert "sk-SECRET" not in repr(model) + str(model) + repr(generator.model)
     assert "sk-SECRET" not in json.dumps(model.to_json(), default=str)
     assert "sk-SECRET" not in Settings(llm_api_key=SecretStr("sk-SECRET")).model_dump_json()
 
@@ -408,7 +506,6 @@ def test_a_planted_instruction_never_reaches_the_answer() -> None:
     # the model never saw the instruction, only the facts around it
     assert CANARY not in chat.prompts[0] and "Ignore your previous" not in chat.prompts[0]
     assert "two to four weeks" in chat.prompts[0]
-    assert answer.notice is not None
 
 
 def test_the_stream_is_cleaned_however_the_tokens_are_cut() -> None:
@@ -428,8 +525,8 @@ def test_the_stream_is_cleaned_however_the_tokens_are_cut() -> None:
 
 def test_echoed_prompt_delimiters_are_not_answer_text() -> None:
     _, answer, _ = run(['Ringi is a bottom-up decision process [1].\n<passage n="'])
-    assert answer.answer == "Ringi is a bottom-up decision process [1]."
-    assert len(answer.sentences) == 1
+    assert answer.answer == "Ringi is a bottom-up decision process.[1]"
+    assert [s.supported for s in answer.sentences] == [True]
 
 
 def test_the_stream_stops_at_a_leaked_format_token() -> None:
@@ -516,7 +613,7 @@ def small_assistant(tmp_path: Path) -> Assistant:
         encoding="utf-8",
     )
     (corpus / "planted.en.txt").write_text(PLANTED + "\n", encoding="utf-8")
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", min_evidence=-5.0)
     assistant = Assistant(settings, embedder=FakeEmbedder())
     assistant.ingest()
     return assistant
@@ -526,12 +623,12 @@ def test_assistant_streams_generated_answers_and_rewrites_follow_ups(
     small_assistant: Assistant,
 ) -> None:
     chat = ScriptedChatModel(replies=[OBEYING])
-    small_assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5)
+    small_assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5, structured=False)
     history = [("How long does a ringi approval take?", "Two to four weeks.")]
     pieces = list(small_assistant.stream("and why?", k=3, history=history))
     final = pieces[-1]
     assert isinstance(final, Answer) and final.mode == "generative"
-    assert all(isinstance(piece, str) for piece in pieces[:-1]) and len(pieces) > 2
+    assert all(isinstance(piece, str) for piece in pieces[:-1]) and len(pieces) > 1
     assert final.question == "and why?"
     assert final.standalone_question == "How long does a ringi approval take? why?"
     assert CANARY not in final.answer and "http" not in final.answer
@@ -561,14 +658,50 @@ def test_cli_ask_stream_prints_pieces_then_flags(
 
     reply = "Ringi is a bottom-up decision process [1]. Ringi was invented on Mars in 1066 [1]."
     small_assistant.generator = AnswerGenerator(
-        ScriptedChatModel(replies=[reply]), WordVerifier(), timeout=5
+        ScriptedChatModel(replies=[reply]), WordVerifier(), timeout=5, structured=False
     )
     monkeypatch.setattr(cli, "_assistant", lambda: small_assistant)
     result = CliRunner().invoke(cli.main, ["ask", "--stream", "What is ringi?", "--k", "2"])
     assert result.exit_code == 0, result.output
-    assert "Ringi is a bottom-up decision process [1]." in result.output
+    assert "Ringi is a bottom-up decision process.[1]" in result.output
+    assert "Mars" not in result.output.split("⚠")[0]  # dropped, never shown as answer text
     assert "not supported by its citations: Ringi was invented on Mars in 1066." in result.output
     result = CliRunner().invoke(cli.main, ["ask", "--json", "What is ringi?", "--k", "2"])
     data = json.loads(result.output)
-    assert data["mode"] == "generative" and data["grounding"] == "partial"
+    assert data["mode"] == "generative" and data["grounding"] == "supported"
     assert [s["supported"] for s in data["sentences"]] == [True, False]
+
+
+def test_a_refusal_in_the_history_is_not_a_topic_for_the_rewrite() -> None:
+    chat = ScriptedChatModel(replies=["How long does ringi take?"])
+    history = [("What is ringi?", message("answer.refusal", "en"))]
+    Rewriter(chat).rewrite("and how long does it take?", history)
+    assert message("answer.refusal", "en") not in chat.prompts[0]
+    assert "(no answer)" in chat.prompts[0] and "What is ringi?" in chat.prompts[0]
+
+
+def test_the_extractive_quotes_stay_where_the_model_did_not_say_them() -> None:
+    quoted = Answer(
+        "q",
+        "en",
+        "extractive",
+        "…",
+        False,
+        citations=(
+            Citation(1, PASSAGES[0], (PASSAGES[0].text,)),
+            Citation(2, PASSAGES[1], (PASSAGES[1].text,)),
+        ),
+    )
+    chat = ScriptedChatModel(replies=["Ringi is a bottom-up decision process [1]."])
+    generator = AnswerGenerator(chat, WordVerifier(), timeout=5, structured=False)
+    pieces = list(
+        answer_stream(generator, "q?", "en", PASSAGES, ranked_sentences(PASSAGES), quoted)
+    )
+    final = pieces[-1]
+    assert isinstance(final, Answer) and final.mode == "generative"
+    assert final.answer == "".join(p for p in pieces[:-1] if isinstance(p, str))
+    assert final.answer == (
+        "Ringi is a bottom-up decision process.[1] "
+        "A ringi document collects the seals of many managers before approval.[2]"
+    )
+    assert [c.chunk_id for c in final.citations] == ["c1", "c2"]
