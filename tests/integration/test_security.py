@@ -182,6 +182,7 @@ def test_the_api_key_reaches_the_endpoint_and_nothing_else(
         "KAKEHASHI_LLM_TIMEOUT": "10",
         "KAKEHASHI_CORPUS_DIR": str(planted.corpus),
         "KAKEHASHI_DATA_DIR": str(planted.data_dir),
+        "KAKEHASHI_MIN_EVIDENCE": "-5",  # the fake embedder's scores: answer, ask the model
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr("assistant.api.make_embedder", lambda spec: FakeEmbedder())
