@@ -106,7 +106,8 @@ class Assistant:
         # follow-up questions made standalone (assistant/rewrite.py)
         self.generator: generate.AnswerGenerator | None = (
             generate.AnswerGenerator.from_settings(
-                self.settings, make_verifier(self.settings, self.embedder)
+                self.settings,
+                make_verifier(self.settings, self.embedder, answering_model_judges=False),
             )
             if self.settings.llm_configured
             else None

@@ -68,11 +68,14 @@ class CombinedVerifier:
             return replace(verdict, reason=f"{verdict.reason} (LLM judge failed: {error})")
 
 
-def make_verifier(settings: Settings, embedder: Embedder) -> Verifier:
+def make_verifier(
+    settings: Settings, embedder: Embedder, *, answering_model_judges: bool = True
+) -> Verifier:
     """The verifier for these settings: offline, plus the LLM judge when an endpoint is
-    configured."""
+    configured. ``answering_model_judges=False``: only a judge endpoint of its own counts (a
+    one-slot local server cannot judge a sentence while it is still writing the answer)."""
     offline = OfflineVerifier(embedder, glossary=Path(settings.corpus_dir) / "glossary.json")
     judge_settings = settings.judge_settings()
-    if judge_settings is None:
+    if judge_settings is None or (not answering_model_judges and not settings.judge_base_url):
         return offline
     return CombinedVerifier(offline, LLMJudge(chat_model(judge_settings, max_tokens=8)))
