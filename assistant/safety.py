@@ -3,8 +3,8 @@
 In: sentences of a passage that read as instructions to a model ("ignore your instructions…")
 are quarantined before the model sees the passages, which it gets as numbered, delimited,
 untrusted material. Out: links and images not found in a cited passage, markers to passages not
-given, echoed prompt delimiters and tokens seen only in quarantined text are removed, as the text
-streams (``StreamGuard``) and once it is complete (``Cleaner``).
+given, echoed prompt delimiters and tokens seen only in quarantined text are removed from each
+sentence the model writes, before it is checked and shown (``Cleaner``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.citations import normalise_markers
-from assistant.llm import cut_at_special
 from assistant.text import split_sentences
 from assistant.types import Passage
 
@@ -184,44 +183,3 @@ class Cleaner:
             self.removed_tainted += 1
             return ""
         return match.group(0)
-
-
-_PENDING_ASCII = re.compile(r"[\x21-\x7e]+$")
-_PENDING_BRACKET = re.compile(
-    r"(?:!?[\[【［][^\]】］\n]{0,200}|!?\[[^\]\n]*\](?:\([^)\n]*)?|<[^>\n]{0,200})$"
-)
-MAX_HELD = 400
-
-
-class StreamGuard:
-    """Cleans streamed text as it arrives: a piece is released once nothing in it can still
-    turn into a link, an image, a marker or a leaked format token."""
-
-    def __init__(self, cleaner: Cleaner) -> None:
-        self.cleaner = cleaner
-        self.buffer = ""
-        self.ended = False
-
-    def feed(self, piece: str) -> str:
-        if self.ended:
-            return ""
-        self.buffer += piece
-        text, self.ended = cut_at_special(self.buffer)
-        if self.ended:
-            self.buffer = ""
-            return self.cleaner.clean(text)
-        hold, previous = len(text), -1
-        while hold != previous:  # hold back until nothing released can still be pending
-            previous = hold
-            for pending in (_PENDING_ASCII, _PENDING_BRACKET):
-                match = pending.search(text, 0, hold)
-                if match:
-                    hold = min(hold, match.start())
-        if len(text) - hold > MAX_HELD:
-            hold = len(text)
-        self.buffer = text[hold:]
-        return self.cleaner.clean(text[:hold])
-
-    def close(self) -> str:
-        text, self.buffer = self.buffer, ""
-        return "" if self.ended else self.cleaner.clean(cut_at_special(text)[0])

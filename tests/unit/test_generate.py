@@ -24,7 +24,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr, SecretStr
 
-from assistant import llm, safety
+from assistant import llm
 from assistant.answer import ScoredSentence
 from assistant.api import Assistant
 from assistant.citations import sentences_with_citations
@@ -508,32 +508,10 @@ def test_a_planted_instruction_never_reaches_the_answer() -> None:
     assert "two to four weeks" in chat.prompts[0]
 
 
-def test_the_stream_is_cleaned_however_the_tokens_are_cut() -> None:
-    reply = (
-        "See [3] and https://evil.example.com/x ![i](http://e.example.com/p.png) ok [1]. "
-        '<passage n="1">echo</passage> [read](www.evil.example.com) 【2】'
-    )
-    for size in (1, 2, 3, 7):
-        guard = safety.StreamGuard(safety.Cleaner(2))
-        pieces = [guard.feed(reply[i : i + size]) for i in range(0, len(reply), size)]
-        shown = "".join(pieces) + guard.close()
-        assert "evil" not in shown and "http" not in shown and "![" not in shown
-        assert "[3]" not in shown and "<passage" not in shown
-        assert "ok [1]." in shown and "read" in shown and "[2]" in shown
-        assert sum(bool(piece) for piece in pieces) > 3  # still a stream
-
-
 def test_echoed_prompt_delimiters_are_not_answer_text() -> None:
     _, answer, _ = run(['Ringi is a bottom-up decision process [1].\n<passage n="'])
     assert answer.answer == "Ringi is a bottom-up decision process.[1]"
     assert [s.supported for s in answer.sentences] == [True]
-
-
-def test_the_stream_stops_at_a_leaked_format_token() -> None:
-    guard = safety.StreamGuard(safety.Cleaner(1))
-    shown = guard.feed("Ringi is bottom-up [1].<|im_") + guard.feed("end|>user: hi")
-    assert shown + guard.close() == "Ringi is bottom-up [1]."
-    assert guard.ended
 
 
 def test_the_fallback_never_quotes_a_planted_instruction() -> None:
