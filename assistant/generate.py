@@ -55,7 +55,7 @@ MAX_SENTENCES = 4
 EXCERPT_SENTENCES = 5  # the best sentences of the extractive scoring, each with its neighbour
 EXCERPT_PASSAGES = 4
 # Prompt length is latency: a two-core machine reads about 100 tokens a second.
-EXCERPT_TOKENS = 320
+EXCERPT_TOKENS = 256
 # An extractive quote whose words the model's sentences hold this much of is not repeated.
 COVERED = 0.6
 
@@ -102,15 +102,14 @@ def prompt_inputs(question: str, language: Language, quoted: Quoted) -> dict[str
 
 
 def answer_chain(model: BaseChatModel, structured: bool = False, passage_count: int = 1) -> Any:
-    """prompt | model | text: the JSON prompt with a schema, or the ``[n]`` prompt."""
-    from langchain_core.output_parsers import StrOutputParser
-
+    """prompt | model: the JSON prompt with a schema, or the ``[n]`` prompt. It streams message
+    chunks, not text: the last one counts the tokens (``usage_metadata``)."""
     if structured:
         bound: Runnable[Any, Any] = model.bind(
             response_format=response_format(passage_count, MAX_SENTENCES)
         )
-        return load_prompt("answer-json.md") | bound | StrOutputParser()
-    return load_prompt("answer.md") | model | StrOutputParser()
+        return load_prompt("answer-json.md") | bound
+    return load_prompt("answer.md") | model
 
 
 # -- refusals in the model's words ----------------------------------------------------------
@@ -139,6 +138,11 @@ def is_refusal_statement(claim: str) -> bool:
         if re.sub(r"\W", "", refusal).casefold() in folded:
             return True
     return bool(_REFUSAL_PATTERNS.search(claim))
+
+
+def is_question(claim: str) -> bool:
+    """A sentence that asks (the model echoing the question) states nothing to show."""
+    return claim.rstrip().endswith(("?", "?"))
 
 
 # -- step 3: check each sentence, attribute it, show it -----------------------------------------
@@ -270,7 +274,7 @@ class AnswerGenerator:
             cleaner_links += cleaner.removed_links
             if cleaner.removed_tainted or not has_searchable_content(claim):
                 return ""
-            if is_refusal_statement(claim):
+            if is_refusal_statement(claim) or is_question(claim):
                 return ""
             if detect_language(claim) != language:
                 composer.dropped.append(
@@ -393,7 +397,12 @@ class AnswerGenerator:
     def _pieces(
         self, chain: Any, inputs: dict[str, Any], timings: dict[str, float], started: float
     ) -> Iterator[str]:
-        for piece in stream_with_deadline(lambda: chain.stream(inputs), self.timeout):
+        for chunk in stream_with_deadline(lambda: chain.stream(inputs), self.timeout):
+            usage = getattr(chunk, "usage_metadata", None)
+            if usage:
+                timings["prompt_tokens"] = float(usage.get("input_tokens", 0))
+                timings["answer_tokens"] = float(usage.get("output_tokens", 0))
+            piece = chunk.content if isinstance(chunk.content, str) else ""
             if piece and "first_token" not in timings:  # (servers open with an empty delta)
                 timings["first_token"] = _ms(started)
             yield piece

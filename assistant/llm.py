@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from langchain_core.prompts import ChatPromptTemplate
 
     from assistant.settings import Settings
+
+T = TypeVar("T")
 
 MAX_RETRIES = 1
 MAX_ANSWER_TOKENS = 512
@@ -69,6 +71,7 @@ def chat_model(settings: Settings, max_tokens: int = MAX_ANSWER_TOKENS) -> BaseC
         temperature=0.0,
         max_completion_tokens=max_tokens,
         stop_sequences=STOP_SEQUENCES,
+        stream_usage=True,  # the last chunk counts the prompt's tokens: prompt length is latency
     )
 
 
@@ -81,7 +84,7 @@ def cut_at_special(text: str) -> tuple[str, bool]:
 _CLOSED = object()
 
 
-def stream_with_deadline(pieces: Callable[[], Iterator[str]], seconds: float) -> Iterator[str]:
+def stream_with_deadline(pieces: Callable[[], Iterator[T]], seconds: float) -> Iterator[T]:
     """Pieces of ``pieces()``, read in a worker thread so that a silent endpoint cannot block
     the caller: raises ``GenerationFailed('timeout')`` once ``seconds`` have passed."""
     channel: queue.Queue[object] = queue.Queue()
@@ -119,7 +122,7 @@ def stream_with_deadline(pieces: Callable[[], Iterator[str]], seconds: float) ->
                 raise item
             if isinstance(item, BaseException):
                 raise classify(item) from item
-            yield str(item)
+            yield cast(T, item)
     finally:
         stop.set()
 

@@ -101,11 +101,13 @@ def without_instructions(passages: Sequence[Passage]) -> list[Passage]:
 
 
 def format_passages(quoted: Quoted) -> str:
+    """The passages as the model reads them: numbered and delimited. Not their titles: on the
+    dev questions they were a fifth of the prompt (70 of 323 tokens, median), and a two-core
+    machine reads about 100 tokens a second."""
     blocks = []
-    for n, (passage, text) in enumerate(zip(quoted.passages, quoted.texts, strict=True), 1):
-        title = _DELIMITER.sub(r"‹\1", passage.title).replace('"', "'")
+    for n, text in enumerate(quoted.texts, 1):
         body = _DELIMITER.sub(r"‹\1", text)
-        blocks.append(f'<passage n="{n}" title="{title}">\n{body}\n</passage>')
+        blocks.append(f'<passage n="{n}">\n{body}\n</passage>')
     return "\n\n".join(blocks)
 
 

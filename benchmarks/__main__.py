@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--llm",
         metavar="URL|local",
         help="Also time generated answers (section llm) at this OpenAI-compatible base URL, or "
-        "'local': the dev extra's Gemma 3 270M served on 127.0.0.1 for the run.",
+        "'local': the model Kakehashi ships, served on 127.0.0.1 for the run.",
     )
     parser.add_argument("--llm-model", help="Model name at the --llm URL.")
     parser.add_argument(

@@ -93,9 +93,9 @@ def test_the_chain_streams_real_tokens(llm_server: str, passages: list[Any]) -> 
     started = time.perf_counter()
     arrivals: list[float] = []
     pieces: list[str] = []
-    for piece in chain.stream(inputs):
+    for chunk in chain.stream(inputs):
         arrivals.append(time.perf_counter() - started)
-        pieces.append(piece)
+        pieces.append(str(chunk.content))
     assert len(pieces) > 3  # token by token, not one block
     assert arrivals[0] < arrivals[-1]
     assert isinstance("".join(pieces), str)

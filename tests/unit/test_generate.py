@@ -322,6 +322,22 @@ def test_structured_replies_stream_sentence_by_sentence() -> None:
     assert [s.supported for s in answer.sentences] == [True, True, False]
 
 
+def test_the_question_echoed_back_is_not_an_answer_sentence() -> None:
+    reply = json.dumps(
+        {
+            "answerable": True,
+            "sentences": [
+                {"text": "What is ringi in Japanese companies?", "passages": [1]},
+                {"text": "Ringi is a bottom-up decision process.", "passages": [1]},
+            ],
+        }
+    )
+    pieces, answer, _ = run([reply], structured=True)
+    assert pieces == ["Ringi is a bottom-up decision process.[1]"]
+    assert [s.text for s in answer.sentences] == ["Ringi is a bottom-up decision process."]
+    assert answer.notice is None  # not reported as dropped: it states nothing
+
+
 def test_structured_not_answerable_gives_the_extractive_answer_with_a_notice() -> None:
     reply = json.dumps(
         {"answerable": False, "sentences": [{"text": "Ringi is bottom-up.", "passages": [1]}]}
