@@ -23,6 +23,7 @@ class Quantity:
     value: Decimal
     unit: str | None = None
     approximate: bool = False  # hedged in a claim (約, nearly, 強, or so): within _TOLERANCE
+    bound: str = ""  # LOWER (more than, 以上, 超過) or UPPER (at most, 以下, 不到): a direction
 
     def __str__(self) -> str:
         if self.value == SEVERAL:
@@ -33,7 +34,8 @@ class Quantity:
         if "." in shown:
             shown = shown.rstrip("0").rstrip(".")
         return (
-            f"{'~' if self.approximate else ''}{shown}{'%' if self.unit == 'percent' else ''}"
+            f"{_BOUND_SIGN.get(self.bound, '')}{'~' if self.approximate else ''}{shown}"
+            f"{'%' if self.unit == 'percent' else ''}"
             + (f" ({self.unit})" if self.unit and self.unit != "percent" else "")
         )
 
@@ -149,6 +151,47 @@ _HALF_BOUND = re.compile(
     re.IGNORECASE,
 )
 _HALF_BOUND_AFTER = re.compile(r"\s*(?:を?超え|を?超す|を上回|以上|以下|未満|未滿|不到|or more\b)")
+# Words that make a number a bound, and its direction: "more than 30" and "30 or fewer" state
+# the same number and opposite facts ("nearly 40%" is under 40%). 不足 is left out: it is also
+# the noun "shortage" (人材不足).
+LOWER, UPPER = "lower", "upper"
+_BOUND_SIGN = {LOWER: "≥", UPPER: "≤"}
+_ABOUT = r"\s*(?:約|约|およそ|大約|大约|about|around|roughly|nearly|approximately)?\s*$"
+_LOWER_BEFORE = re.compile(
+    r"(?:(?<![不未沒没])(?:超過|超过|逾|多於|多于|高於|高于)|至少|"
+    r"(?<!\bnot )(?<!\bno )\b(?:more than|over|above)|"
+    r"\b(?:at least|upwards of|in excess of|just over|well over|no fewer than|no less than))"
+    + _ABOUT,
+    re.IGNORECASE,
+)
+_UPPER_BEFORE = re.compile(
+    r"(?:不到|最多|至多|最大|最高|高達|高达|少於|少于|低於|低于|將近|将近|接近|(?<![最附靠鄰邻親亲])近|"
+    r"[不未沒没](?:超過|超过|逾|多於|多于|高於|高于)|\b(?:not|no) (?:more than|over|above)|"
+    r"\bnot exceeding|"
+    r"\b(?:less than|fewer than|under|up to|at most|just under|no more than|as many as|"
+    r"as much as|as high as|below|nearly|almost|close to))" + _ABOUT,
+    re.IGNORECASE,
+)
+_LOWER_AFTER = re.compile(r"\s*(?:以上|を?超え|を?超す|を上回|\bor more\b|\bplus\b)", re.IGNORECASE)
+_UPPER_AFTER = re.compile(
+    r"\s*(?:以下|未満|未滿|以內|以内|を下回|近く|\bor (?:less|fewer)\b|\bat most\b)",
+    re.IGNORECASE,
+)
+
+
+def bound_of(text: str, start: int, end: int) -> str:
+    """The direction a bound word gives the number at ``text[start:end]`` ("" for none)."""
+    before = text[max(0, start - 24) : start]
+    lower = bool(_LOWER_BEFORE.search(before) or _LOWER_AFTER.match(text, end))
+    upper = bool(_UPPER_BEFORE.search(before) or _UPPER_AFTER.match(text, end))
+    return LOWER if lower and not upper else UPPER if upper and not lower else ""
+
+
+def reversed_bound(claim: Quantity, passage: Quantity) -> bool:
+    """The claim bounds the number the other way from the passage (more than / at most)."""
+    return bool(claim.bound and passage.bound and claim.bound != passage.bound)
+
+
 # Words before a claim number that hedge it (約 60%, 近三成, nearly 40%, close to two in five).
 _HEDGE_BEFORE = re.compile(
     r"(?:約莫|約|约|およそ|凡そ|ほぼ|大約|大约|大概|差不多|將近|将近|接近|(?<![最附靠鄰邻親亲])近|逾|"
@@ -434,7 +477,7 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             and _tolerable(value, unit)
             and (hedged or _hedged(text, start, end))
         )
-        found.add(Quantity(value, unit, approximate))
+        found.add(Quantity(value, unit, approximate, bound_of(text, start, end)))
         taken.append((start, end))
 
     def free(start: int, end: int) -> bool:
@@ -691,7 +734,7 @@ def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
             and not _looks_like_year(q)
         )
         alike = [p for p in stated if counted and _same_unit(q, p)]
-        return any(_compatible(q, p) for p in (alike or stated))
+        return any(_compatible(q, p) and not reversed_bound(q, p) for p in (alike or stated))
 
     return sorted(
         (q for q in quantities(claim) if not matched(q)),

@@ -99,6 +99,37 @@ def test_half_is_a_number_but_not_in_semiconductors_durations_or_bounds() -> Non
     assert quantities("超過半數的企業, more than half of them, 過半のシェア") == frozenset()
 
 
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("More than 30 companies took part.", "30 companies or fewer took part."),
+        ("超過30家企業參與。", "參與企業在30家以下。"),
+        ("At most 30 people attended.", "30人以上が参加した。"),
+        ("The IT talent gap will exceed 790,000: more than 790,000 people.", TALENT),
+        ("More than 40% of the collaborations stay shallow.", SURVEY),  # 近 40%: under 40%
+        ("超過30人", "不超過 30 人"),
+    ],
+)
+def test_a_bound_turned_the_other_way_is_not_the_passage_s_number(claim: str, passage: str) -> None:
+    assert unmatched_quantities(claim, [passage])
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("About 790,000 IT workers will be lacking by 2030.", TALENT),  # 高達: up to
+        ("790,000 IT workers will be lacking by 2030.", TALENT),
+        ("Up to 790,000 IT workers will be lacking by 2030.", TALENT),
+        ("At least 30 people attended.", "30人以上が参加した。"),
+        ("有六成以上不超過 30 人。", "61.5% of the teams have 30 people or fewer."),  # 不超過: ≤
+        ("Nearly 40% of the collaborations stay shallow.", SURVEY),
+        ("最近3年で増えた。", "3年以上かかる。"),  # 最近 is "recently", not "nearly"
+    ],
+)
+def test_a_bound_in_the_same_direction_or_none_agrees(claim: str, passage: str) -> None:
+    assert not unmatched_quantities(claim, [passage])
+
+
 def test_a_fraction_and_a_percentage_of_the_same_share_agree() -> None:
     assert not unmatched_quantities("Half of the respondents agreed.", ["50% 的受訪者同意"])
     assert not unmatched_quantities("33% の回答者", ["三分之一的受訪者"])
@@ -214,7 +245,7 @@ def test_x_in_y_agrees_with_a_percentage() -> None:
 
 def test_a_claim_number_the_passage_lacks_is_reported() -> None:
     assert [str(q) for q in unmatched_quantities("缺口將高達 97 萬人", [TALENT])] == [
-        "970000 (person)"
+        "≤970000 (person)"  # 高達: "as many as", a bound
     ]
     assert unmatched_quantities("By 2030 Japan will lack 790,000 IT workers.", [TALENT]) == []
 
