@@ -14,6 +14,7 @@ import numpy as np
 
 from assistant import answer as extractive
 from assistant import generate, rewrite
+from assistant.conversation import Conversation
 from assistant.errors import InvalidQuestion
 from assistant.grounding import make_verifier
 from assistant.lexical import Glossary
@@ -194,17 +195,21 @@ class Assistant:
             assert isinstance(final, Answer)
             return final
         started = time.perf_counter()
-        asked, question, language, vector, passages, timings = self._prepare(question, k, history)
+        prepared = self._prepare(question, k, history)
+        asked, question, language, vector, passages, timings, conversation = prepared
         with _timed(timings, "compose"):
-            result = self._extractive(question, language, vector, passages)
+            result = self._extractive(question, language, vector, passages, conversation)
         result = result.with_timings(**timings, total=_since(started))
         return rewrite.with_question(result, asked, question, history)
 
     def _prepare(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
-    ) -> tuple[str, str, Language, np.ndarray, list[Passage], dict[str, float]]:
+    ) -> tuple[
+        str, str, Language, np.ndarray, list[Passage], dict[str, float], Conversation | None
+    ]:
         """The steps every answer shares: check the question, make a follow-up standalone,
-        embed it, retrieve. Returns (asked, standalone, language, vector, passages, timings)."""
+        embed it, retrieve (for a "why" follow-up, also around the passages already cited).
+        Returns (asked, standalone, language, vector, passages, timings, conversation)."""
         timings: dict[str, float] = {}
         asked = question = clean_question(question, self.settings.max_question_chars)
         language: Language = detect_language(question)
@@ -214,7 +219,11 @@ class Assistant:
             vector = self.embedder.embed([question], kind="query")[0]
         with _timed(timings, "retrieve"):
             passages = self._search(question, vector, language, k)
-        return asked, question, language, vector, passages, timings
+            follow_up = bool(history) and self.rewriter.leans(asked)
+            conversation = Conversation.of(asked, history, follow_up, self.index, language)
+            if conversation is not None:
+                passages = conversation.widen(passages)
+        return asked, question, language, vector, passages, timings, conversation
 
     def _generate(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
@@ -223,11 +232,12 @@ class Assistant:
         adds nothing checked, and no model at all where the corpus does not answer."""
         assert self.generator is not None
         started = time.perf_counter()
-        asked, question, language, vector, passages, timings = self._prepare(question, k, history)
+        prepared = self._prepare(question, k, history)
+        asked, question, language, vector, passages, timings, conversation = prepared
         safe = generate.without_instructions(passages)
         with _timed(timings, "compose"):
             scored = self._scored(question, vector, safe)
-            floor = self._decide(question, language, safe, scored)
+            floor = self._decide(question, language, safe, scored, conversation)
         for piece in generate.answer_stream(
             self.generator, question, language, passages, scored, floor
         ):
@@ -252,10 +262,14 @@ class Assistant:
         language: Language,
         passages: Sequence[Passage],
         scored: Sequence[extractive.ScoredSentence],
+        conversation: Conversation | None = None,
     ) -> Answer:
-        """Refuse on weak evidence, else quote the best sentences and cite them."""
-        evidence = extractive.evidence_score(scored, passages, language)
+        """Refuse on weak evidence, else quote the best sentences and cite them; within a
+        conversation, say only what it has not said yet (``assistant/conversation.py``)."""
         threshold = extractive.refusal_threshold(self.settings.min_evidence)
+        if conversation is not None:
+            return conversation.decide(question, language, passages, scored, threshold)
+        evidence = extractive.evidence_score(scored, passages, language)
         if not scored or evidence < threshold:
             return extractive.refusal(question, language, evidence)
         return extractive.compose(question, language, passages, extractive.select(scored), evidence)
@@ -266,11 +280,12 @@ class Assistant:
         language: Language,
         vector: np.ndarray,
         passages: Sequence[Passage],
+        conversation: Conversation | None = None,
     ) -> Answer:
         # Step 1-2: candidate sentences of the retrieved passages, scored against the question
         scored = self._scored(question, vector, passages)
         # Step 3: refuse on weak evidence, else quote and cite
-        return self._decide(question, language, passages, scored)
+        return self._decide(question, language, passages, scored, conversation)
 
 
 def _since(started: float) -> float:
