@@ -347,8 +347,9 @@ def page_head() -> str:
 
 
 def theme() -> gr.themes.Base:
-    # System fonts only: nothing is fetched from a font CDN, and CJK comes from Noto.
-    sans = ["Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans", "system-ui", "sans-serif"]
+    # System fonts only: nothing is fetched from a font CDN, and CJK comes from Noto. Latin
+    # first: a CJK font sets ’ full width. app.css picks the stack by each text's lang.
+    sans = ["Noto Sans", "DejaVu Sans", "Noto Sans CJK TC", "Noto Sans CJK JP", "sans-serif"]
     return gr.themes.Soft(primary_hue="indigo", font=sans, font_mono=["monospace"])
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from assistant import Answer, Citation
+from assistant.conversation import is_nothing_more
 from assistant.text import detect_language
 from ui.i18n import language_name, text
 
@@ -107,8 +108,17 @@ def with_markers(answer_text: str, turn: int) -> str:
 def grounding_badge(grounding: str, language: str) -> str:
     level = _level(grounding)
     return (
-        f'<div class="kk-grounding kk-{level}" data-grounding="{level}">'
+        f'<div class="kk-grounding kk-{level}" data-grounding="{level}" lang="{esc(language)}">'
         f"{esc(text('grounding_' + level, language))}</div>"
+    )
+
+
+def nothing_more_badge(language: str) -> str:
+    """For a follow-up that found nothing new: not a refusal of the topic, which the answers
+    above cover."""
+    return (
+        f'<div class="kk-grounding kk-nothing-more" data-grounding="nothing-more" '
+        f'lang="{esc(language)}">{esc(text("grounding_nothing_more", language))}</div>'
     )
 
 
@@ -121,40 +131,62 @@ def location_label(citation: Citation, language: str) -> str:
 # -- chat messages --------------------------------------------------------------------------
 # Each message is one HTML block without blank lines, so the chat's Markdown renderer leaves
 # it alone (CommonMark ends an HTML block only at a blank line).
+# Every piece carries the language it is written in (``lang``), so that the page sets Latin
+# text in a Latin font and Chinese and Japanese in their CJK forms (app.css): the answer and the
+# question in theirs, the chat's own words in the interface's.
 def user_message(question: str) -> str:
-    return f'<div class="kk-question">{esc(question)}</div>'
+    return f'<div class="kk-question" lang="{_lang_of(question)}">{esc(question)}</div>'
 
 
 def pending_message(language: str) -> str:
     return (
-        f'<div class="kk-answer kk-pending" data-state="pending">'
+        f'<div class="kk-answer kk-pending" data-state="pending" lang="{esc(language)}">'
         f'<span class="kk-dots">{esc(text("thinking", language))}</span></div>'
     )
 
 
-def streaming_message(partial: str, turn: int) -> str:
+def streaming_message(partial: str, turn: int, written_in: str = "en") -> str:
     return (
-        f'<div class="kk-answer kk-streaming" data-state="streaming">'
+        f'<div class="kk-answer kk-streaming" data-state="streaming" lang="{esc(written_in)}">'
         f'{with_markers(partial, turn)}<span class="kk-caret">▍</span></div>'
     )
 
 
 def answer_message(answer: Answer, turn: int, language: str) -> str:
-    notice = f'<div class="kk-notice">{esc(answer.notice)}</div>' if answer.notice else ""
+    written_in = esc(answer.language)
+    notice = (
+        f'<div class="kk-notice" lang="{written_in}">{esc(answer.notice)}</div>'
+        if answer.notice
+        else ""
+    )
     understood = answer.standalone_question
     if understood and understood.strip() != answer.question.strip():
         label = esc(text("understood_as", language))
-        notice = f'<div class="kk-notice kk-understood">{label} {esc(understood)}</div>{notice}'
-
+        notice = (
+            f'<div class="kk-notice kk-understood" lang="{esc(language)}">{label} '
+            f'<span lang="{_lang_of(understood)}">{esc(understood)}</span></div>{notice}'
+        )
+    badge = (
+        nothing_more_badge(language)
+        if answer.refused and is_nothing_more(answer.answer)
+        else grounding_badge(answer.grounding, language)
+    )
     return (
-        f'<div class="kk-answer kk-final" data-state="final" lang="{esc(answer.language)}">'
-        f'<div class="kk-answer-text">{with_markers(answer.answer, turn)}</div>'
-        f"{notice}{grounding_badge(answer.grounding, language)}</div>"
+        f'<div class="kk-answer kk-final" data-state="final" lang="{esc(language)}">'
+        f'<div class="kk-answer-text" lang="{written_in}">{with_markers(answer.answer, turn)}'
+        f"</div>{notice}{badge}</div>"
     )
 
 
-def error_message(message: str) -> str:
-    return f'<div class="kk-answer kk-error" data-state="error">⚠ {esc(message)}</div>'
+def error_message(message: str, language: str) -> str:
+    return (
+        f'<div class="kk-answer kk-error" data-state="error" lang="{esc(language)}">'
+        f"⚠ {esc(message)}</div>"
+    )
+
+
+def _lang_of(written: str) -> str:
+    return detect_language(written[:2000])
 
 
 def chat_messages(
@@ -171,9 +203,9 @@ def chat_messages(
         if turn.answer is not None:
             content = answer_message(turn.answer, index, language)
         elif turn.error is not None:
-            content = error_message(turn.error)
+            content = error_message(turn.error, language)
         elif partial:
-            content = streaming_message(partial, index)
+            content = streaming_message(partial, index, _lang_of(turn.question))
         else:
             content = pending_message(language)
         messages.append({"role": "assistant", "content": content})
@@ -190,7 +222,7 @@ def citation_card(citation: Citation, turn: int, language: str, opened: bool = F
     )
     summary = (
         f'<summary><span class="kk-n">[{citation.n}]</span> '
-        f'<span class="kk-title">{esc(citation.title)}</span> {tag}'
+        f'<span class="kk-title" lang="{esc(citation.lang)}">{esc(citation.title)}</span> {tag}'
         f'<span class="kk-where">{esc(location_label(citation, language))}</span></summary>'
     )
     passage = (
@@ -206,7 +238,7 @@ def citation_card(citation: Citation, turn: int, language: str, opened: bool = F
             f"</div>{passage}</div>"
             f'<div class="kk-side kk-original"><div class="kk-label">'
             f"{esc(text('original', language))}</div>"
-            f'<div class="kk-passage" lang="{detect_language(citation.original_text[:2000])}">'
+            f'<div class="kk-passage" lang="{_lang_of(citation.original_text)}">'
             f"{esc(citation.original_text)}</div></div>"
             f"</div>"
         )

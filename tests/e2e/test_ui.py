@@ -250,6 +250,145 @@ def test_a_follow_up_keeps_the_earlier_answer_and_its_sources(open_chat: Any) ->
     )
 
 
+# -- follow-ups (issue 17, item 1) ----------------------------------------------------------
+def answer_text(answer: Any) -> str:
+    return str(answer.locator(".kk-answer-text").inner_text())
+
+
+@pytest.mark.parametrize(
+    ("locale", "first", "why", "reason", "understood"),
+    [
+        ("zh-TW", "什麼是稟議制?", "為什麼會這樣?", "源於", "依對話理解為"),
+        ("ja-JP", "稟議制とは何ですか?", "それはなぜですか?", "由来", "会話の流れから"),
+        ("en-US", "What is the ringi system?", "Why is that?", "reason", "Understood from"),
+    ],
+    ids=["zh-TW", "ja", "en"],
+)
+def test_a_why_follow_up_refers_back_and_answers_with_a_reason_not_a_repeat(
+    open_chat: Any, locale: str, first: str, why: str, reason: str, understood: str
+) -> None:
+    chat = open_chat(locale)
+    chat.ask(first)
+    earlier = answer_text(chat.last_answer())
+
+    chat.ask(why)
+
+    followed = chat.last_answer()
+    assert "kk-final" in str(followed.get_attribute("class"))
+    assert followed.locator(".kk-refused").count() == 0  # answered, not refused
+    assert answer_text(followed) != earlier
+    assert understood in followed.locator(".kk-understood").inner_text()
+    assert first in followed.locator(".kk-understood").inner_text()
+    assert reason in answer_text(followed) or any(
+        reason in chat.page.locator(f"#kk-sources {href}").inner_text()
+        for href in followed.locator("a.kk-marker").evaluate_all(
+            "links => links.map(link => link.getAttribute('href'))"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "first", "follow_ups", "nothing_more"),
+    [
+        (
+            "zh-TW",
+            "什麼是稟議制?",
+            ["為什麼?", "那為什麼重要?", "它要花多久時間?"],
+            "沒有找到更多內容",
+        ),
+        ("ja-JP", "稟議制とは何ですか?", ["それはなぜですか?", "それはなぜですか?"], "これ以上"),
+        ("en-US", "What is the ringi system?", ["Why is that?", "Why is that?"], "Nothing more"),
+    ],
+    ids=["zh-TW", "ja", "en"],
+)
+def test_follow_ups_are_never_the_same_answer_again_nor_refused(
+    open_chat: Any, locale: str, first: str, follow_ups: list[str], nothing_more: str
+) -> None:
+    chat = open_chat(locale)
+    chat.ask(first)
+    answers = [answer_text(chat.last_answer())]
+
+    for follow_up in follow_ups:
+        chat.ask(follow_up)
+        answer = chat.last_answer()
+        answers.append(answer_text(answer))
+        # refers back: never the plain refusal of a question without context
+        assert answer.locator(".kk-refused").count() == 0, answers[-1]
+        assert answer.locator(".kk-understood").count() == 1
+
+    assert len(set(answers)) == len(answers), answers  # never repeated unchanged
+    said_nothing_more = [a for a in answers if nothing_more in a]
+    if said_nothing_more:  # then shown as "nothing new", not as "not answered"
+        assert chat.page.locator("#kk-chat .kk-nothing-more").count() == len(said_nothing_more)
+
+
+# -- typography (issue 17, item 3) ----------------------------------------------------------
+# The width of one character, in em, as set where ``selector`` is (its font, its language).
+GLYPH_WIDTH = """
+([selector, glyph]) => {
+  const host = document.querySelector(selector);
+  const probe = document.createElement('span');
+  probe.textContent = glyph;
+  probe.style.fontSize = '40px';
+  host.appendChild(probe);
+  const width = probe.getBoundingClientRect().width / 40;
+  probe.remove();
+  return width;
+}
+"""
+FIRST_FONT = (
+    "(selector) => getComputedStyle(document.querySelector(selector))"
+    ".fontFamily.split(',')[0].replace(/\"/g, '').trim()"
+)
+
+
+def test_english_is_set_in_a_latin_font_so_an_apostrophe_is_not_full_width(
+    open_chat: Any,
+) -> None:
+    chat = open_chat("en-US")
+    chat.ask("What share of the surveyed Taiwanese startups are in deep tech?")
+    text = "#kk-chat .kk-final .kk-answer-text"
+
+    assert "Taiwan’s" in chat.page.locator(text).inner_text()
+    assert chat.page.locator(text).get_attribute("lang") == "en"
+    assert chat.page.evaluate(GLYPH_WIDTH, [text, "’"]) < 0.5  # "Taiwan’s", not "Taiwan’ s"
+    assert "CJK" not in chat.page.evaluate(FIRST_FONT, text)
+    assert chat.page.locator("#kk-chat .kk-question").last.get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize(
+    ("locale", "question", "lang", "font"),
+    [
+        ("zh-TW", "什麼是稟議制?", "zh-TW", "Noto Sans CJK TC"),
+        ("ja-JP", "稟議制とは何ですか?", "ja", "Noto Sans CJK JP"),
+    ],
+    ids=["zh-TW", "ja"],
+)
+def test_chinese_and_japanese_answers_are_set_in_their_cjk_font(
+    open_chat: Any, locale: str, question: str, lang: str, font: str
+) -> None:
+    chat = open_chat(locale)
+    chat.ask(question)
+    text = "#kk-chat .kk-final .kk-answer-text"
+
+    assert chat.page.locator(text).get_attribute("lang") == lang
+    assert chat.page.evaluate(FIRST_FONT, text) == font
+    assert 0.9 <= chat.page.evaluate(GLYPH_WIDTH, [text, "稟"]) <= 1.1
+
+
+def test_an_english_answer_in_the_japanese_interface_keeps_each_language_in_its_font(
+    open_chat: Any,
+) -> None:
+    chat = open_chat("ja-JP")
+    chat.ask("What share of the surveyed Taiwanese startups are in deep tech?")
+    final = "#kk-chat .kk-final"
+
+    assert chat.page.locator(f"{final} .kk-answer-text").get_attribute("lang") == "en"
+    assert chat.page.evaluate(GLYPH_WIDTH, [f"{final} .kk-answer-text", "’"]) < 0.5
+    assert chat.page.locator(f"{final} .kk-grounding").get_attribute("lang") == "ja"
+    assert chat.page.evaluate(FIRST_FONT, f"{final} .kk-grounding") == "Noto Sans CJK JP"
+
+
 def test_markup_in_a_passage_is_shown_as_text_and_never_runs(open_chat: Any) -> None:
     chat = open_chat("en-US")
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from assistant.errors import InvalidQuestion, StoreError
+from assistant.messages import message
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Location, Passage
 from ui import render
@@ -141,8 +142,39 @@ def test_a_rewritten_follow_up_says_how_it_was_understood() -> None:
 
     html = render.answer_message(rewritten, turn=2, language="en")
 
-    assert "Understood from the conversation as: 什麼是根回し?" in html
+    assert 'Understood from the conversation as: <span lang="zh-TW">什麼是根回し?</span>' in html
     assert "Understood" not in render.answer_message(answer(), turn=1, language="en")
+
+
+def test_each_piece_of_a_message_carries_the_language_it_is_written_in() -> None:
+    english = answer("According to the corpus:\nTaiwan’s profile.[1]", language="en")
+
+    html = render.answer_message(english, turn=1, language="ja")
+
+    assert '<div class="kk-answer kk-final" data-state="final" lang="ja">' in html
+    assert '<div class="kk-answer-text" lang="en">According to the corpus:' in html
+    assert 'data-grounding="supported" lang="ja">' in html
+    assert (
+        render.user_message("什麼是稟議制?")
+        == '<div class="kk-question" lang="zh-TW">什麼是稟議制?</div>'
+    )
+    assert 'lang="ja"' in render.streaming_message("稟議は", turn=1, written_in="ja")
+    assert 'lang="zh-TW"' in render.error_message("錯誤", "zh-TW")
+    card = render.citation_card(citation(lang="en", title="Deep Tech"), turn=1, language="ja")
+    assert '<span class="kk-title" lang="en">Deep Tech</span>' in card
+
+
+def test_a_follow_up_that_found_nothing_new_is_not_shown_as_unanswered() -> None:
+    nothing = answer(
+        message("answer.nothing_more", "en"), refused=True, grounding="refused", citations=()
+    )
+
+    html = render.answer_message(nothing, turn=2, language="zh-TW")
+
+    assert "kk-nothing-more" in html and text("grounding_nothing_more", "zh-TW") in html
+    assert "kk-refused" not in html
+    refused = answer(message("answer.refusal", "en"), refused=True, grounding="refused")
+    assert "kk-refused" in render.answer_message(refused, turn=2, language="zh-TW")
 
 
 def test_an_original_citation_has_no_translation_column() -> None:
