@@ -31,6 +31,8 @@ from ingest.tokens import count_tokens
 GLOSSARY_FILE = "glossary.json"
 RAW_LIMIT_FACTOR = 4  # white space and control characters may pad a question this much
 HISTORY_TURNS = 6  # earlier exchanges a follow-up is understood within (as the chat passes)
+ALONE_K = 5  # passages a short question is tried on alone, before it is read as a follow-up
+ALONE_CACHE = 256
 
 
 def clean_question(text: str, max_chars: int) -> str:
@@ -113,10 +115,8 @@ class Assistant:
             if self.settings.llm_configured
             else None
         )
-        glossary = self.glossary
-        self.rewriter = rewrite.Rewriter.from_settings(
-            self.settings, (lambda text: bool(glossary.expand(text))) if glossary else None
-        )
+        self._alone: dict[str, bool] = {}  # short questions the corpus answers on their own
+        self.rewriter = rewrite.Rewriter.from_settings(self.settings, self._names_topic)
 
     # -- corpus ---------------------------------------------------------------------------
     def ingest(self, path: Path | None = None, progress: bool = False) -> IngestReport:
@@ -136,6 +136,7 @@ class Assistant:
         index = SearchIndex(self.store.chunks(), self.glossary)
         with self._lock:
             self.index = index
+            self._alone = {}
 
     def status(self) -> dict[str, Any]:
         info = self.store.info()
@@ -201,6 +202,29 @@ class Assistant:
             result = self._extractive(question, language, vector, passages, conversation)
         result = result.with_timings(**timings, total=_since(started))
         return rewrite.with_question(result, asked, question, history)
+
+    def _names_topic(self, question: str) -> bool:
+        """Whether a question too short to tell ("What is Dejima?" or "為什麼?") names a topic
+        of its own: the glossary knows a term of it, or the corpus answers it alone, as the
+        refusal judges. Else it is read within the conversation."""
+        if self.glossary is not None and self.glossary.expand(question):
+            return True
+        alone = self._alone.get(question)
+        if alone is None:
+            try:
+                cleaned = clean_question(question, self.settings.max_question_chars)
+            except InvalidQuestion:
+                return False
+            language = detect_language(cleaned)
+            vector = self.embedder.embed([cleaned], kind="query")[0]
+            passages = self._search(cleaned, vector, language, ALONE_K)
+            scored = self._scored(cleaned, vector, passages)
+            evidence = extractive.evidence_score(scored, passages, language)
+            alone = evidence >= extractive.refusal_threshold(self.settings.min_evidence)
+            if len(self._alone) >= ALONE_CACHE:
+                self._alone = {}
+            self._alone[question] = alone
+        return alone
 
     def _prepare(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None

@@ -48,12 +48,14 @@ MIN_TOPIC_TOKENS = 4
 
 
 def leans_on_history(question: str, names_topic: Callable[[str], bool] | None = None) -> bool:
-    """Whether ``question`` needs the conversation to be understood."""
+    """Whether ``question`` needs the conversation to be understood: it opens with a lead or
+    refers back; or it is too short to name a topic and ``names_topic`` (asked only then)
+    does not find that it names one all the same ("What is Dejima?")."""
     if cues().leads.search(question) or cues().refers_back.search(question):
         return True
-    if names_topic is not None and names_topic(question):
+    if len(lexical_tokens(question)) >= MIN_TOPIC_TOKENS:
         return False
-    return len(lexical_tokens(question)) < MIN_TOPIC_TOKENS
+    return names_topic is None or not names_topic(question)
 
 
 def fallback_rewrite(

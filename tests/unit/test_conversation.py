@@ -61,6 +61,21 @@ def test_the_issues_follow_ups_refer_back_in_every_language(
     assert fallback_rewrite(follow_up, history).startswith(history[0][0])
 
 
+def test_a_short_question_that_names_a_topic_of_its_own_stands_alone() -> None:
+    def never(question: str) -> bool:
+        raise AssertionError(f"asked about {question!r}")
+
+    assert not leans_on_history("What is Dejima?", lambda question: True)
+    assert leans_on_history("為什麼?", lambda question: False)
+    # a lead or a word that refers back decides alone; so does a question long enough
+    assert leans_on_history("Why is it so?", never)
+    assert not leans_on_history("What share of the surveyed startups are in deep tech?", never)
+    history = [("What is ringi?", "…")]
+    assert fallback_rewrite("What is Dejima?", history, lambda q: "Dejima" in q) == (
+        "What is Dejima?"
+    )
+
+
 def test_a_new_question_with_a_topic_stands_alone() -> None:
     for question in (
         "What share of the Taiwanese companies surveyed work in deep tech?",
@@ -254,6 +269,9 @@ def ringi(tmp_path: Path) -> Assistant:
     settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", min_evidence=-5.0)
     assistant = Assistant(settings, embedder=FakeEmbedder())
     assistant.ingest()
+    # With the refusal off, every short question would be "answered alone": here a short
+    # question is a follow-up (how one is told from a new topic is tested below).
+    assistant.rewriter.names_topic = None
     return assistant
 
 
