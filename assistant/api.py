@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import unicodedata
@@ -30,6 +31,7 @@ from ingest.tokens import count_tokens
 
 GLOSSARY_FILE = "glossary.json"
 RAW_LIMIT_FACTOR = 4  # white space and control characters may pad a question this much
+MARKUP = re.compile(r"<[^<>]*>|&#?\w+;")  # tags and entities: a question of only these has no words
 HISTORY_TURNS = 6  # earlier exchanges a follow-up is understood within (as the chat passes)
 ALONE_K = 5  # passages a short question is tried on alone, before it is read as a follow-up
 ALONE_CACHE = 256
@@ -43,22 +45,22 @@ def clean_question(text: str, max_chars: int) -> str:
         raise InvalidQuestion("the question must be text")
     language = detect_language(text[:2000])
     if len(text) > RAW_LIMIT_FACTOR * max_chars:
-        raise InvalidQuestion(
-            message("question.too_long", language, limit=max_chars, length=len(text))
-        )
+        raise _invalid("question.too_long", language, limit=max_chars, length=len(text))
     cleaned = "".join(
         ch if unicodedata.category(ch)[0] != "C" else " " for ch in text if ch != "\x00"
     )
     cleaned = " ".join(cleaned.split())
     if not cleaned:
-        raise InvalidQuestion(message("question.empty", language))
+        raise _invalid("question.empty", language)
     if len(cleaned) > max_chars:
-        raise InvalidQuestion(
-            message("question.too_long", language, limit=max_chars, length=len(cleaned))
-        )
-    if not has_searchable_content(cleaned):
-        raise InvalidQuestion(message("question.no_words", language))
+        raise _invalid("question.too_long", language, limit=max_chars, length=len(cleaned))
+    if not has_searchable_content(MARKUP.sub(" ", cleaned)):
+        raise _invalid("question.no_words", language)
     return cleaned
+
+
+def _invalid(key: str, language: str, **fields: object) -> InvalidQuestion:
+    return InvalidQuestion(message(key, language, **fields), key, **fields)
 
 
 def bounded_history(
