@@ -11,13 +11,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import Answer, Citation
 from assistant.conversation import is_nothing_more
-from assistant.text import detect_language
+from assistant.messages import message
+from assistant.text import detect_language, split_sentences
 from ui.i18n import language_name, text
 
 if TYPE_CHECKING:
@@ -28,13 +29,28 @@ GROUNDING_LEVELS = ("supported", "partial", "refused")
 
 
 @dataclass(frozen=True)
+class Said:
+    """A message of the catalogue (``key``, with its ``fields``), said in whichever language
+    the chat is in when it is shown: switching the interface language re-says it."""
+
+    key: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, language: str) -> str:
+        return message(self.key, language, **self.fields)
+
+
+@dataclass(frozen=True)
 class Turn:
     """One exchange of the conversation: a question and its answer, or a message saying why
-    there is none (an invalid question, an unavailable store)."""
+    there is none (an invalid question, an unavailable store). ``answer_id`` names the answer
+    for its rating; ``rating`` is the founder's, if any (one per answer, changeable)."""
 
     question: str
     answer: Answer | None = None
-    error: str | None = None
+    error: Said | str | None = None  # a message of the catalogue, or words to show as they are
+    answer_id: str = ""
+    rating: Literal["up", "down"] | None = None
 
 
 # -- small pieces ---------------------------------------------------------------------------
@@ -46,8 +62,8 @@ def cite_id(turn: int, n: int) -> str:
     return f"kk-cite-{turn}-{n}"
 
 
-def highlight(passage: str, quotes: Iterable[str]) -> str:
-    """``passage`` escaped, with every quoted sentence wrapped in ``<mark>``.
+def highlight(passage: str, quotes: Iterable[str], kind: str = "kk-quote") -> str:
+    """``passage`` escaped, with every quoted sentence wrapped in ``<mark class=kind>``.
 
     Quotes are found verbatim first, then with any run of white space matching any other;
     overlapping or touching matches merge into one mark. A quote that is not in the passage
@@ -69,10 +85,40 @@ def highlight(passage: str, quotes: Iterable[str]) -> str:
     cursor = 0
     for start, end in merged:
         pieces.append(esc(passage[cursor:start]))
-        pieces.append(f'<mark class="kk-quote">{esc(passage[start:end])}</mark>')
+        pieces.append(f'<mark class="{kind}">{esc(passage[start:end])}</mark>')
         cursor = end
     pieces.append(esc(passage[cursor:]))
     return "".join(pieces)
+
+
+def aligned_sentences(translated: str, original: str, quotes: Iterable[str]) -> list[str]:
+    """The sentences of ``original`` that say what the ``quotes`` of its translation
+    ``translated`` say, to be marked beside them.
+
+    Editions line up paragraph by paragraph, not sentence by sentence. Within a paragraph a
+    faithful translation keeps the order and the proportions of its sentences, so the middle of
+    a quote, as a share of the translation's length, falls in its sentence of the original. (On
+    the corpus's editions this picks the sentence of the same rank for 176 of the 178 quotes
+    where both editions have as many sentences.) Where the two have no comparable number of
+    sentences, as when a chunk is only part of its paragraph, nothing is marked: a wrong mark
+    would mislead.
+    """
+    ours = split_sentences(translated)
+    theirs = split_sentences(original)
+    if not ours or not theirs or abs(len(ours) - len(theirs)) > max(1, len(theirs) // 4):
+        return []
+    chosen: list[str] = []
+    for quote in quotes:
+        for start, end in _find_all(translated, quote.strip()) if quote.strip() else []:
+            middle = (start + end) / 2 / len(translated) * len(original)
+            sentence = min(theirs, key=lambda s: _distance(s.start, s.end, middle))
+            if sentence.text not in chosen:
+                chosen.append(sentence.text)
+    return chosen
+
+
+def _distance(start: float, end: float, point: float) -> float:
+    return 0.0 if start <= point <= end else min(abs(start - point), abs(end - point))
 
 
 def _find_all(passage: str, quote: str) -> list[tuple[int, int]]:
@@ -202,6 +248,8 @@ def chat_messages(
             messages.append({"role": "user", "content": user_message(turn.question)})
         if turn.answer is not None:
             content = answer_message(turn.answer, index, language)
+        elif isinstance(turn.error, Said):
+            content = error_message(turn.error.say(language), language)
         elif turn.error is not None:
             content = error_message(turn.error, language)
         elif partial:
@@ -230,6 +278,7 @@ def citation_card(citation: Citation, turn: int, language: str, opened: bool = F
         f"{highlight(citation.text, citation.quotes)}</div>"
     )
     if translated:
+        aligned = aligned_sentences(citation.text, citation.original_text, citation.quotes)
         body = (
             f'<div class="kk-note">{esc(text("translation_note", language))}</div>'
             f'<div class="kk-pair">'
@@ -239,7 +288,7 @@ def citation_card(citation: Citation, turn: int, language: str, opened: bool = F
             f'<div class="kk-side kk-original"><div class="kk-label">'
             f"{esc(text('original', language))}</div>"
             f'<div class="kk-passage" lang="{_lang_of(citation.original_text)}">'
-            f"{esc(citation.original_text)}</div></div>"
+            f"{highlight(citation.original_text, aligned, 'kk-quote kk-aligned')}</div></div>"
             f"</div>"
         )
     else:
@@ -286,33 +335,46 @@ def _empty(key: str, language: str) -> str:
 
 # -- the status line ------------------------------------------------------------------------
 def status_line(status: dict[str, Any] | None, language: str) -> str:
+    """What a founder wants to know of the index ("3 documents, updated 2026-11-26 · answers
+    quote the documents"); the details program staff need (passages, embedder, model, time of
+    ingest) are in its tooltip."""
     if status is None:
         return f'<div class="kk-status kk-warn">{esc(text("status_unavailable", language))}</div>'
     if not status.get("chunks"):
         return f'<div class="kk-status kk-warn">{esc(text("status_empty", language))}</div>'
-    if status.get("mode") == "generative" and status.get("model"):
-        mode = text("mode_generative", language, model=status["model"])
+    generative = status.get("mode") == "generative" and status.get("model")
+    mode = text("mode_generative" if generative else "mode_extractive", language)
+    documents = status.get("documents", 0)
+    moment = _moment(status.get("ingested_at"))
+    if moment is None:
+        line = text("status_undated", language, documents=documents, mode=mode)
     else:
-        mode = text("mode_extractive", language)
-    line = text(
-        "status",
+        updated = text("date", language, y=moment.year, m=moment.month, d=moment.day)
+        line = text("status", language, documents=documents, updated=updated, mode=mode)
+    detail = text(
+        "status_detail",
         language,
-        documents=status.get("documents", 0),
         chunks=status.get("chunks", 0),
         embedder=status.get("embedder", "?"),
-        mode=mode,
-        ingested=_when(status.get("ingested_at"), language),
+        ingested=_when(moment, language),
     )
-    return f'<div class="kk-status">{esc(line)}</div>'
+    if generative:
+        detail += " · " + text("model_detail", language, model=status["model"])
+    return f'<div class="kk-status" title="{esc(detail)}">{esc(line)}</div>'
 
 
-def _when(value: object, language: str) -> str:
+def _moment(value: object) -> datetime | None:
     if not value:
-        return text("never_ingested", language)
+        return None
     try:
-        moment = datetime.fromisoformat(str(value))
+        return datetime.fromisoformat(str(value))
     except ValueError:
-        return str(value)
+        return None
+
+
+def _when(moment: datetime | None, language: str) -> str:
+    if moment is None:
+        return text("never_ingested", language)
     if moment.utcoffset() is not None:
         return moment.strftime("%Y-%m-%d %H:%M UTC%z").replace("UTC+0000", "UTC")
     return moment.strftime("%Y-%m-%d %H:%M")
