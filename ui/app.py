@@ -272,15 +272,13 @@ def build_app(assistant: Backend) -> gr.Blocks:
                 )
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
-                    # Grows with the conversation up to 560 px, then scrolls: on a phone an
-                    # empty chat is not a tall empty box.
+                    # Grows with the conversation, then scrolls (its height is app.css's):
+                    # on a phone an empty chat is not a tall empty box.
                     chatbot = gr.Chatbot(
                         value=[],
                         label=text("chat", lang),
                         elem_id="kk-chat",
                         height=None,
-                        min_height=140,
-                        max_height=560,
                         placeholder=text("placeholder", lang),
                         sanitize_html=True,
                         buttons=[],

@@ -377,8 +377,8 @@ def test_english_is_set_in_a_latin_font_so_an_apostrophe_is_not_full_width(
     text = "#kk-chat .kk-final .kk-answer-text"
 
     assert "Taiwan’s" in chat.page.locator(text).inner_text()
-    assert chat.page.locator(text).get_attribute("lang") == "en"
     assert chat.page.evaluate(GLYPH_WIDTH, [text, "’"]) < 0.5  # "Taiwan’s", not "Taiwan’ s"
+    assert chat.page.locator(text).get_attribute("lang") == "en"
     assert "CJK" not in chat.page.evaluate(FIRST_FONT, text)
     assert chat.page.locator("#kk-chat .kk-question").last.get_attribute("lang") == "en"
 
@@ -690,8 +690,12 @@ def test_on_a_phone_the_chat_is_not_a_tall_empty_box(open_chat: Any) -> None:
     assert chat.page.locator("#kk-question textarea").bounding_box()["y"] < 844  # on screen
 
     chat.ask("What is the ringi system?")
-    answered = chat.page.locator("#kk-chat").bounding_box()
-    assert answered["height"] <= 600
+    chat.ask("What is Dejima?")
+    box = chat.page.locator("#kk-chat").bounding_box()
+    assert box["height"] <= 600
+    # it scrolls inside and follows the newest answer: its badge is in view
+    badge = chat.last_answer().locator(".kk-grounding").bounding_box()
+    assert box["y"] <= badge["y"] and badge["y"] + badge["height"] <= box["y"] + box["height"]
 
 
 def test_on_a_phone_a_citation_opens_where_the_reader_is_with_a_way_back(open_chat: Any) -> None:
@@ -711,6 +715,8 @@ def test_on_a_phone_a_citation_opens_where_the_reader_is_with_a_way_back(open_ch
     assert chat.page.evaluate("window.scrollY") == scrolled  # the page did not jump
     mark = sheet.locator("mark.kk-quote").first
     assert mark.is_visible() and mark.inner_text() in quoted
+    title = sheet.locator(".kk-sheet-heading .kk-title")  # which document, where, stays on top
+    assert title.is_visible() and "Ringi" in title.inner_text()
     back = sheet.locator(".kk-sheet-back")
     assert back.inner_text() == "← Back to the answer"
 

@@ -45,15 +45,20 @@
     if (marker && marker.isConnected) marker.focus({ preventScroll: true });
   };
 
-  // The card as the sources panel has it (escaped by the server), copied node by node.
+  // The card as the sources panel has it (escaped by the server), copied node by node: its
+  // summary (number, title, where) heads the sheet and stays, the passages scroll beneath.
   const openSheet = (target, marker) => {
     closeSheet();
-    const card = target.cloneNode(true);
-    card.removeAttribute("id");
-    for (const inner of card.querySelectorAll("[id]")) inner.removeAttribute("id");
-    card.open = true;
-    const summary = card.querySelector("summary");
-    if (summary) summary.addEventListener("click", (event) => event.preventDefault());
+    const copy = target.cloneNode(true);
+    for (const inner of copy.querySelectorAll("[id]")) inner.removeAttribute("id");
+    const heading = document.createElement("div");
+    heading.className = "kk-sheet-heading";
+    const card = document.createElement("div");
+    card.className = "kk-sheet-card";
+    for (const child of Array.from(copy.childNodes)) {
+      if (child.nodeName === "SUMMARY") heading.append(...Array.from(child.childNodes));
+      else card.appendChild(child);
+    }
 
     const back = document.createElement("button");
     back.type = "button";
@@ -67,9 +72,9 @@
     panel.className = "kk-sheet";
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-modal", "true");
-    const title = card.querySelector(".kk-title");
+    const title = heading.querySelector(".kk-title");
     if (title) panel.setAttribute("aria-label", title.textContent);
-    panel.append(back, body);
+    panel.append(back, heading, body);
     const shade = document.createElement("div");
     shade.className = "kk-sheet-shade";
     shade.addEventListener("click", closeSheet);
@@ -81,7 +86,10 @@
     sheet = { layer, marker };
     back.focus({ preventScroll: true });
     const mark = body.querySelector("mark");
-    if (mark) body.scrollTop = Math.max(0, mark.offsetTop - body.clientHeight / 3);
+    if (mark) {
+      const offset = mark.getBoundingClientRect().top - body.getBoundingClientRect().top;
+      body.scrollTop = Math.max(0, offset - body.clientHeight / 3);
+    }
   };
 
   const openCitation = (marker) => {
