@@ -264,6 +264,8 @@ class Assistant:
         with _timed(timings, "compose"):
             scored = self._scored(question, vector, safe)
             floor = self._decide(question, language, safe, scored, conversation)
+            if conversation is not None:
+                scored = conversation.fresh(scored)  # nor does the model see what was said
         for piece in generate.answer_stream(
             self.generator, question, language, passages, scored, floor
         ):

@@ -210,6 +210,10 @@ class Conversation:
         extra = [passage for passage, _ in self.near if _paragraph(passage) not in seen]
         return [*passages, *extra]
 
+    def fresh(self, scored: Sequence[extractive.ScoredSentence]) -> list[extractive.ScoredSentence]:
+        """The sentences a follow-up may still quote (or show a model): not those said."""
+        return [s for s in scored if not self.said(s.text)] if self.follow_up else list(scored)
+
     def said(self, sentence: str) -> bool:
         """Whether an earlier answer already quoted ``sentence``."""
         wanted = _squeezed(sentence)
@@ -225,7 +229,7 @@ class Conversation:
     ) -> Answer:
         """The answer within the conversation: something new, or a clear "nothing more"."""
         # Step 1: what a follow-up has already been told is not told again
-        fresh = [s for s in scored if not self.said(s.text)] if self.follow_up else list(scored)
+        fresh = self.fresh(scored)
         # Step 2: a why is answered with reasons, first from around what was cited
         if self.why:
             distance = {_paragraph(passage): d for passage, d in self.near}

@@ -614,6 +614,22 @@ def test_assistant_streams_generated_answers_and_rewrites_follow_ups(
     assert small_assistant.ask("What is ringi?").mode == "generative"
 
 
+def test_a_generated_follow_up_is_not_shown_what_the_conversation_already_quoted(
+    small_assistant: Assistant,
+) -> None:
+    said = "Ringi is a bottom-up decision process in Japanese companies."
+    chat = ScriptedChatModel(replies=["A ringi document collects seals [1]."])
+    small_assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5, structured=False)
+    history = [("What is ringi?", f"According to the corpus:\n{said}[1]")]
+
+    final = small_assistant.ask("and what does it collect?", k=3, history=history)
+
+    shown = [line.strip() for line in chat.prompts[0].splitlines()]  # (titles aside)
+    assert said not in shown
+    assert "A ringi document collects the seals of many managers before approval." in shown
+    assert said not in final.answer
+
+
 def test_assistant_without_a_model_stays_extractive(small_assistant: Assistant) -> None:
     assert small_assistant.generator is None
     history = [("What is ringi?", "…")]
