@@ -453,8 +453,8 @@ def build_app(assistant: Backend) -> gr.Blocks:
             ),
         ):
             event.then(None, js=ANSWERED)
-        new_chat.click(chat.clear, [language], view, api_visibility="private")
-        chatbot.clear(chat.clear, [language], view, api_visibility="private")
+        new_chat.click(chat.clear, [language], view, **quiet)
+        chatbot.clear(chat.clear, [language], view, **quiet)
 
         # Step 3: copying and rating the latest answer
         copy.click(None, inputs=[copy_text], js="(text) => { window.kakehashiCopy(text); }")
