@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import unicodedata
@@ -14,6 +15,7 @@ import numpy as np
 
 from assistant import answer as extractive
 from assistant import generate, rewrite
+from assistant.conversation import Conversation
 from assistant.errors import InvalidQuestion
 from assistant.grounding import make_verifier
 from assistant.lexical import Glossary
@@ -29,7 +31,10 @@ from ingest.tokens import count_tokens
 
 GLOSSARY_FILE = "glossary.json"
 RAW_LIMIT_FACTOR = 4  # white space and control characters may pad a question this much
+MARKUP = re.compile(r"<[^<>]*>|&#?\w+;")  # tags and entities: a question of only these has no words
 HISTORY_TURNS = 6  # earlier exchanges a follow-up is understood within (as the chat passes)
+ALONE_K = 5  # passages a short question is tried on alone, before it is read as a follow-up
+ALONE_CACHE = 256
 
 
 def clean_question(text: str, max_chars: int) -> str:
@@ -40,22 +45,22 @@ def clean_question(text: str, max_chars: int) -> str:
         raise InvalidQuestion("the question must be text")
     language = detect_language(text[:2000])
     if len(text) > RAW_LIMIT_FACTOR * max_chars:
-        raise InvalidQuestion(
-            message("question.too_long", language, limit=max_chars, length=len(text))
-        )
+        raise _invalid("question.too_long", language, limit=max_chars, length=len(text))
     cleaned = "".join(
         ch if unicodedata.category(ch)[0] != "C" else " " for ch in text if ch != "\x00"
     )
     cleaned = " ".join(cleaned.split())
     if not cleaned:
-        raise InvalidQuestion(message("question.empty", language))
+        raise _invalid("question.empty", language)
     if len(cleaned) > max_chars:
-        raise InvalidQuestion(
-            message("question.too_long", language, limit=max_chars, length=len(cleaned))
-        )
-    if not has_searchable_content(cleaned):
-        raise InvalidQuestion(message("question.no_words", language))
+        raise _invalid("question.too_long", language, limit=max_chars, length=len(cleaned))
+    if not has_searchable_content(MARKUP.sub(" ", cleaned)):
+        raise _invalid("question.no_words", language)
     return cleaned
+
+
+def _invalid(key: str, language: str, **fields: object) -> InvalidQuestion:
+    return InvalidQuestion(message(key, language, **fields), key, **fields)
 
 
 def bounded_history(
@@ -112,10 +117,8 @@ class Assistant:
             if self.settings.llm_configured
             else None
         )
-        glossary = self.glossary
-        self.rewriter = rewrite.Rewriter.from_settings(
-            self.settings, (lambda text: bool(glossary.expand(text))) if glossary else None
-        )
+        self._alone: dict[str, bool] = {}  # short questions the corpus answers on their own
+        self.rewriter = rewrite.Rewriter.from_settings(self.settings, self._names_topic)
 
     # -- corpus ---------------------------------------------------------------------------
     def ingest(self, path: Path | None = None, progress: bool = False) -> IngestReport:
@@ -135,6 +138,7 @@ class Assistant:
         index = SearchIndex(self.store.chunks(), self.glossary)
         with self._lock:
             self.index = index
+            self._alone = {}
 
     def status(self) -> dict[str, Any]:
         info = self.store.info()
@@ -194,17 +198,44 @@ class Assistant:
             assert isinstance(final, Answer)
             return final
         started = time.perf_counter()
-        asked, question, language, vector, passages, timings = self._prepare(question, k, history)
+        prepared = self._prepare(question, k, history)
+        asked, question, language, vector, passages, timings, conversation = prepared
         with _timed(timings, "compose"):
-            result = self._extractive(question, language, vector, passages)
+            result = self._extractive(question, language, vector, passages, conversation)
         result = result.with_timings(**timings, total=_since(started))
         return rewrite.with_question(result, asked, question, history)
 
+    def _names_topic(self, question: str) -> bool:
+        """Whether a question too short to tell ("What is Dejima?" or "為什麼?") names a topic
+        of its own: the glossary knows a term of it, or the corpus answers it alone, as the
+        refusal judges. Else it is read within the conversation."""
+        if self.glossary is not None and self.glossary.expand(question):
+            return True
+        alone = self._alone.get(question)
+        if alone is None:
+            try:
+                cleaned = clean_question(question, self.settings.max_question_chars)
+            except InvalidQuestion:
+                return False
+            language = detect_language(cleaned)
+            vector = self.embedder.embed([cleaned], kind="query")[0]
+            passages = self._search(cleaned, vector, language, ALONE_K)
+            scored = self._scored(cleaned, vector, passages)
+            evidence = extractive.evidence_score(scored, passages, language)
+            alone = evidence >= extractive.refusal_threshold(self.settings.min_evidence)
+            if len(self._alone) >= ALONE_CACHE:
+                self._alone = {}
+            self._alone[question] = alone
+        return alone
+
     def _prepare(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
-    ) -> tuple[str, str, Language, np.ndarray, list[Passage], dict[str, float]]:
+    ) -> tuple[
+        str, str, Language, np.ndarray, list[Passage], dict[str, float], Conversation | None
+    ]:
         """The steps every answer shares: check the question, make a follow-up standalone,
-        embed it, retrieve. Returns (asked, standalone, language, vector, passages, timings)."""
+        embed it, retrieve (for a "why" follow-up, also around the passages already cited).
+        Returns (asked, standalone, language, vector, passages, timings, conversation)."""
         timings: dict[str, float] = {}
         asked = question = clean_question(question, self.settings.max_question_chars)
         language: Language = detect_language(question)
@@ -214,7 +245,11 @@ class Assistant:
             vector = self.embedder.embed([question], kind="query")[0]
         with _timed(timings, "retrieve"):
             passages = self._search(question, vector, language, k)
-        return asked, question, language, vector, passages, timings
+            follow_up = bool(history) and self.rewriter.leans(asked)
+            conversation = Conversation.of(asked, history, follow_up, self.index, language)
+            if conversation is not None:
+                passages = conversation.widen(passages)
+        return asked, question, language, vector, passages, timings, conversation
 
     def _generate(
         self, question: str, k: int, history: Sequence[tuple[str, str]] | None
@@ -223,11 +258,14 @@ class Assistant:
         adds nothing checked, and no model at all where the corpus does not answer."""
         assert self.generator is not None
         started = time.perf_counter()
-        asked, question, language, vector, passages, timings = self._prepare(question, k, history)
+        prepared = self._prepare(question, k, history)
+        asked, question, language, vector, passages, timings, conversation = prepared
         safe = generate.without_instructions(passages)
         with _timed(timings, "compose"):
             scored = self._scored(question, vector, safe)
-            floor = self._decide(question, language, safe, scored)
+            floor = self._decide(question, language, safe, scored, conversation)
+            if conversation is not None:
+                scored = conversation.fresh(scored)  # nor does the model see what was said
         for piece in generate.answer_stream(
             self.generator, question, language, passages, scored, floor
         ):
@@ -252,10 +290,14 @@ class Assistant:
         language: Language,
         passages: Sequence[Passage],
         scored: Sequence[extractive.ScoredSentence],
+        conversation: Conversation | None = None,
     ) -> Answer:
-        """Refuse on weak evidence, else quote the best sentences and cite them."""
-        evidence = extractive.evidence_score(scored, passages, language)
+        """Refuse on weak evidence, else quote the best sentences and cite them; within a
+        conversation, say only what it has not said yet (``assistant/conversation.py``)."""
         threshold = extractive.refusal_threshold(self.settings.min_evidence)
+        if conversation is not None:
+            return conversation.decide(question, language, passages, scored, threshold)
+        evidence = extractive.evidence_score(scored, passages, language)
         if not scored or evidence < threshold:
             return extractive.refusal(question, language, evidence)
         return extractive.compose(question, language, passages, extractive.select(scored), evidence)
@@ -266,11 +308,12 @@ class Assistant:
         language: Language,
         vector: np.ndarray,
         passages: Sequence[Passage],
+        conversation: Conversation | None = None,
     ) -> Answer:
         # Step 1-2: candidate sentences of the retrieved passages, scored against the question
         scored = self._scored(question, vector, passages)
         # Step 3: refuse on weak evidence, else quote and cite
-        return self._decide(question, language, passages, scored)
+        return self._decide(question, language, passages, scored, conversation)
 
 
 def _since(started: float) -> float:

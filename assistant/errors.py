@@ -23,7 +23,14 @@ class InvalidInput(KakehashiError, ValueError):
 
 
 class InvalidQuestion(InvalidInput):
-    """A question that cannot be searched; the message says why, in the question's language."""
+    """A question that cannot be searched; the message says why, in the question's language.
+    ``key`` and ``fields`` name that message in the catalogue, so that an interface can say it
+    in its own language (a question of emoji has no language of its own)."""
+
+    def __init__(self, message: str, key: str | None = None, **fields: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.fields = fields
 
 
 class QuestionsError(InvalidInput):

@@ -6,8 +6,12 @@
   under the same deadline as answers; the reply is used only when it looks like one question
   in the language of the follow-up, else the fallback below is.
 - Without one: a follow-up that leans on the conversation — it opens with "and", "それで", "那";
-  refers back with "it", "それ", "它"; or is too short to name a topic — is joined to the
-  (already standalone) question before it. Any other question stands as asked.
+  refers back with "it", "それ", "它", "這樣"; or is too short to name a topic — is joined to the
+  (already standalone) question before it. Any other question stands as asked. The words are
+  data (``data/follow_ups.json``, read by ``assistant.conversation.cues``).
+- After a refusal (or a "nothing more") the model is not asked: it could only turn the follow-up
+  into a question about the assistant ("why could you not answer?"); the fallback keeps the
+  topic of the question before.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import replace
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 
+from assistant.conversation import cues, is_non_answer
 from assistant.errors import GenerationFailed
 from assistant.llm import (
     LANGUAGE_LABELS,
@@ -28,7 +33,6 @@ from assistant.llm import (
     load_prompt,
     stream_with_deadline,
 )
-from assistant.messages import translations
 from assistant.settings import Settings
 from assistant.text import detect_language, lexical_tokens
 from assistant.types import Answer
@@ -40,28 +44,18 @@ MAX_REWRITE_TOKENS = 48
 PROMPT_TURNS = 3  # the last exchanges shown to the model: prompt length is latency
 ANSWER_EXCERPT = 300
 
-_LEADS = re.compile(
-    r"^\s*(?:(?:and|also|but|so|then|plus|what about|how about|what else)\b"
-    r"|(?:それで|それから|それでは|では|じゃあ|で、|また|あと|ほかに|他に|その)"
-    r"|(?:那麼|那么|那|還有|还有|另外|然後|然后|而且|此外))",
-    re.IGNORECASE,
-)
-_REFERS_BACK = re.compile(
-    r"\b(?:it|its|it's|they|them|their|this|these|those)\b"
-    r"|それ|その|これ|この|あれ|そこ"
-    r"|它|這個|这个|那個|那个|這些|这些|那些|該制度|该制度",
-    re.IGNORECASE,
-)
 MIN_TOPIC_TOKENS = 4
 
 
 def leans_on_history(question: str, names_topic: Callable[[str], bool] | None = None) -> bool:
-    """Whether ``question`` needs the conversation to be understood."""
-    if _LEADS.search(question) or _REFERS_BACK.search(question):
+    """Whether ``question`` needs the conversation to be understood: it opens with a lead or
+    refers back; or it is too short to name a topic and ``names_topic`` (asked only then)
+    does not find that it names one all the same ("What is Dejima?")."""
+    if cues().leads.search(question) or cues().refers_back.search(question):
         return True
-    if names_topic is not None and names_topic(question):
+    if len(lexical_tokens(question)) >= MIN_TOPIC_TOKENS:
         return False
-    return len(lexical_tokens(question)) < MIN_TOPIC_TOKENS
+    return names_topic is None or not names_topic(question)
 
 
 def fallback_rewrite(
@@ -73,7 +67,7 @@ def fallback_rewrite(
     for asked in [*(turn[0] for turn in history), question]:
         asked = asked.strip()
         if standalone and leans_on_history(asked, names_topic):
-            standalone = f"{standalone} {_LEADS.sub('', asked).strip()}"
+            standalone = f"{standalone} {cues().leads.sub('', asked).strip()}"
         else:
             standalone = asked
     return standalone or question
@@ -99,11 +93,15 @@ class Rewriter:
         model = chat_model(settings, MAX_REWRITE_TOKENS) if settings.llm_configured else None
         return cls(model, settings.llm_timeout, names_topic)
 
+    def leans(self, question: str) -> bool:
+        """Whether ``question`` is a follow-up that needs the conversation."""
+        return leans_on_history(question, self.names_topic)
+
     def rewrite(self, question: str, history: History | None) -> str:
         if not history:
             return question
         fallback = fallback_rewrite(question, history, self.names_topic)
-        if self.chain is None or not leans_on_history(question, self.names_topic):
+        if self.chain is None or not self.leans(question) or is_non_answer(history[-1][1]):
             return fallback
         language = detect_language(question)
         inputs = {
@@ -122,10 +120,9 @@ class Rewriter:
 
 def _format_history(history: History) -> str:
     lines = []
-    refusals = {" ".join(text.split()) for text in translations("answer.refusal").values()}
     for asked, answered in list(history)[-PROMPT_TURNS:]:
         excerpt = " ".join(answered.split())[:ANSWER_EXCERPT]
-        if any(refusal in excerpt for refusal in refusals):
+        if is_non_answer(answered):
             # A refusal is no topic: the rewrite must not turn the follow-up into a question
             # about the assistant ("why could you not answer?").
             excerpt = "(no answer)"

@@ -21,7 +21,8 @@ STARTS = 2
 WAIT_MS = 120_000
 
 # Presses send and records, in page time, when the new answer first shows text and when the
-# page counts it answered (<body data-kk-answered>, set by ui/app.py once an answer is complete).
+# page counts it answered (<body data-kk-answered>, set by ui/static/app.js once an answer is
+# complete).
 ASK = """
 async (question) => {
   const chat = document.querySelector('#kk-chat');
@@ -64,6 +65,7 @@ def _open(browser: Any, url: str) -> Any:
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
     page.wait_for_selector("#kk-status .kk-status")  # loaded, its language applied
+    page.wait_for_selector("body.kk-ready")  # shown, sending enabled (ui/static/app.js)
     return page
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import Answer, Citation
-from assistant.text import detect_language
+from assistant.conversation import is_nothing_more
+from assistant.messages import message
+from assistant.text import detect_language, split_sentences
 from ui.i18n import language_name, text
 
 if TYPE_CHECKING:
@@ -27,13 +29,28 @@ GROUNDING_LEVELS = ("supported", "partial", "refused")
 
 
 @dataclass(frozen=True)
+class Said:
+    """A message of the catalogue (``key``, with its ``fields``), said in whichever language
+    the chat is in when it is shown: switching the interface language re-says it."""
+
+    key: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, language: str) -> str:
+        return message(self.key, language, **self.fields)
+
+
+@dataclass(frozen=True)
 class Turn:
     """One exchange of the conversation: a question and its answer, or a message saying why
-    there is none (an invalid question, an unavailable store)."""
+    there is none (an invalid question, an unavailable store). ``answer_id`` names the answer
+    for its rating; ``rating`` is the founder's, if any (one per answer, changeable)."""
 
     question: str
     answer: Answer | None = None
-    error: str | None = None
+    error: Said | str | None = None  # a message of the catalogue, or words to show as they are
+    answer_id: str = ""
+    rating: Literal["up", "down"] | None = None
 
 
 # -- small pieces ---------------------------------------------------------------------------
@@ -45,8 +62,8 @@ def cite_id(turn: int, n: int) -> str:
     return f"kk-cite-{turn}-{n}"
 
 
-def highlight(passage: str, quotes: Iterable[str]) -> str:
-    """``passage`` escaped, with every quoted sentence wrapped in ``<mark>``.
+def highlight(passage: str, quotes: Iterable[str], kind: str = "kk-quote") -> str:
+    """``passage`` escaped, with every quoted sentence wrapped in ``<mark class=kind>``.
 
     Quotes are found verbatim first, then with any run of white space matching any other;
     overlapping or touching matches merge into one mark. A quote that is not in the passage
@@ -68,10 +85,40 @@ def highlight(passage: str, quotes: Iterable[str]) -> str:
     cursor = 0
     for start, end in merged:
         pieces.append(esc(passage[cursor:start]))
-        pieces.append(f'<mark class="kk-quote">{esc(passage[start:end])}</mark>')
+        pieces.append(f'<mark class="{kind}">{esc(passage[start:end])}</mark>')
         cursor = end
     pieces.append(esc(passage[cursor:]))
     return "".join(pieces)
+
+
+def aligned_sentences(translated: str, original: str, quotes: Iterable[str]) -> list[str]:
+    """The sentences of ``original`` that say what the ``quotes`` of its translation
+    ``translated`` say, to be marked beside them.
+
+    Editions line up paragraph by paragraph, not sentence by sentence. Within a paragraph a
+    faithful translation keeps the order and the proportions of its sentences, so the middle of
+    a quote, as a share of the translation's length, falls in its sentence of the original. (On
+    the corpus's editions this picks the sentence of the same rank for 176 of the 178 quotes
+    where both editions have as many sentences.) Where the two have no comparable number of
+    sentences, as when a chunk is only part of its paragraph, nothing is marked: a wrong mark
+    would mislead.
+    """
+    ours = split_sentences(translated)
+    theirs = split_sentences(original)
+    if not ours or not theirs or abs(len(ours) - len(theirs)) > max(1, len(theirs) // 4):
+        return []
+    chosen: list[str] = []
+    for quote in quotes:
+        for start, end in _find_all(translated, quote.strip()) if quote.strip() else []:
+            middle = (start + end) / 2 / len(translated) * len(original)
+            sentence = min(theirs, key=lambda s: _distance(s.start, s.end, middle))
+            if sentence.text not in chosen:
+                chosen.append(sentence.text)
+    return chosen
+
+
+def _distance(start: float, end: float, point: float) -> float:
+    return 0.0 if start <= point <= end else min(abs(start - point), abs(end - point))
 
 
 def _find_all(passage: str, quote: str) -> list[tuple[int, int]]:
@@ -107,8 +154,17 @@ def with_markers(answer_text: str, turn: int) -> str:
 def grounding_badge(grounding: str, language: str) -> str:
     level = _level(grounding)
     return (
-        f'<div class="kk-grounding kk-{level}" data-grounding="{level}">'
+        f'<div class="kk-grounding kk-{level}" data-grounding="{level}" lang="{esc(language)}">'
         f"{esc(text('grounding_' + level, language))}</div>"
+    )
+
+
+def nothing_more_badge(language: str) -> str:
+    """For a follow-up that found nothing new: not a refusal of the topic, which the answers
+    above cover."""
+    return (
+        f'<div class="kk-grounding kk-nothing-more" data-grounding="nothing-more" '
+        f'lang="{esc(language)}">{esc(text("grounding_nothing_more", language))}</div>'
     )
 
 
@@ -121,40 +177,62 @@ def location_label(citation: Citation, language: str) -> str:
 # -- chat messages --------------------------------------------------------------------------
 # Each message is one HTML block without blank lines, so the chat's Markdown renderer leaves
 # it alone (CommonMark ends an HTML block only at a blank line).
+# Every piece carries the language it is written in (``lang``), so that the page sets Latin
+# text in a Latin font and Chinese and Japanese in their CJK forms (app.css): the answer and the
+# question in theirs, the chat's own words in the interface's.
 def user_message(question: str) -> str:
-    return f'<div class="kk-question">{esc(question)}</div>'
+    return f'<div class="kk-question" lang="{_lang_of(question)}">{esc(question)}</div>'
 
 
 def pending_message(language: str) -> str:
     return (
-        f'<div class="kk-answer kk-pending" data-state="pending">'
+        f'<div class="kk-answer kk-pending" data-state="pending" lang="{esc(language)}">'
         f'<span class="kk-dots">{esc(text("thinking", language))}</span></div>'
     )
 
 
-def streaming_message(partial: str, turn: int) -> str:
+def streaming_message(partial: str, turn: int, written_in: str = "en") -> str:
     return (
-        f'<div class="kk-answer kk-streaming" data-state="streaming">'
+        f'<div class="kk-answer kk-streaming" data-state="streaming" lang="{esc(written_in)}">'
         f'{with_markers(partial, turn)}<span class="kk-caret">▍</span></div>'
     )
 
 
 def answer_message(answer: Answer, turn: int, language: str) -> str:
-    notice = f'<div class="kk-notice">{esc(answer.notice)}</div>' if answer.notice else ""
+    written_in = esc(answer.language)
+    notice = (
+        f'<div class="kk-notice" lang="{written_in}">{esc(answer.notice)}</div>'
+        if answer.notice
+        else ""
+    )
     understood = answer.standalone_question
     if understood and understood.strip() != answer.question.strip():
         label = esc(text("understood_as", language))
-        notice = f'<div class="kk-notice kk-understood">{label} {esc(understood)}</div>{notice}'
-
+        notice = (
+            f'<div class="kk-notice kk-understood" lang="{esc(language)}">{label} '
+            f'<span lang="{_lang_of(understood)}">{esc(understood)}</span></div>{notice}'
+        )
+    badge = (
+        nothing_more_badge(language)
+        if answer.refused and is_nothing_more(answer.answer)
+        else grounding_badge(answer.grounding, language)
+    )
     return (
-        f'<div class="kk-answer kk-final" data-state="final" lang="{esc(answer.language)}">'
-        f'<div class="kk-answer-text">{with_markers(answer.answer, turn)}</div>'
-        f"{notice}{grounding_badge(answer.grounding, language)}</div>"
+        f'<div class="kk-answer kk-final" data-state="final" lang="{esc(language)}">'
+        f'<div class="kk-answer-text" lang="{written_in}">{with_markers(answer.answer, turn)}'
+        f"</div>{notice}{badge}</div>"
     )
 
 
-def error_message(message: str) -> str:
-    return f'<div class="kk-answer kk-error" data-state="error">⚠ {esc(message)}</div>'
+def error_message(message: str, language: str) -> str:
+    return (
+        f'<div class="kk-answer kk-error" data-state="error" lang="{esc(language)}">'
+        f"⚠ {esc(message)}</div>"
+    )
+
+
+def _lang_of(written: str) -> str:
+    return detect_language(written[:2000])
 
 
 def chat_messages(
@@ -170,10 +248,12 @@ def chat_messages(
             messages.append({"role": "user", "content": user_message(turn.question)})
         if turn.answer is not None:
             content = answer_message(turn.answer, index, language)
+        elif isinstance(turn.error, Said):
+            content = error_message(turn.error.say(language), language)
         elif turn.error is not None:
-            content = error_message(turn.error)
+            content = error_message(turn.error, language)
         elif partial:
-            content = streaming_message(partial, index)
+            content = streaming_message(partial, index, _lang_of(turn.question))
         else:
             content = pending_message(language)
         messages.append({"role": "assistant", "content": content})
@@ -190,7 +270,7 @@ def citation_card(citation: Citation, turn: int, language: str, opened: bool = F
     )
     summary = (
         f'<summary><span class="kk-n">[{citation.n}]</span> '
-        f'<span class="kk-title">{esc(citation.title)}</span> {tag}'
+        f'<span class="kk-title" lang="{esc(citation.lang)}">{esc(citation.title)}</span> {tag}'
         f'<span class="kk-where">{esc(location_label(citation, language))}</span></summary>'
     )
     passage = (
@@ -198,6 +278,7 @@ def citation_card(citation: Citation, turn: int, language: str, opened: bool = F
         f"{highlight(citation.text, citation.quotes)}</div>"
     )
     if translated:
+        aligned = aligned_sentences(citation.text, citation.original_text, citation.quotes)
         body = (
             f'<div class="kk-note">{esc(text("translation_note", language))}</div>'
             f'<div class="kk-pair">'
@@ -206,8 +287,8 @@ def citation_card(citation: Citation, turn: int, language: str, opened: bool = F
             f"</div>{passage}</div>"
             f'<div class="kk-side kk-original"><div class="kk-label">'
             f"{esc(text('original', language))}</div>"
-            f'<div class="kk-passage" lang="{detect_language(citation.original_text[:2000])}">'
-            f"{esc(citation.original_text)}</div></div>"
+            f'<div class="kk-passage" lang="{_lang_of(citation.original_text)}">'
+            f"{highlight(citation.original_text, aligned, 'kk-quote kk-aligned')}</div></div>"
             f"</div>"
         )
     else:
@@ -254,33 +335,46 @@ def _empty(key: str, language: str) -> str:
 
 # -- the status line ------------------------------------------------------------------------
 def status_line(status: dict[str, Any] | None, language: str) -> str:
+    """What a founder wants to know of the index ("3 documents, updated 2026-11-26 · answers
+    quote the documents"); the details program staff need (passages, embedder, model, time of
+    ingest) are in its tooltip."""
     if status is None:
         return f'<div class="kk-status kk-warn">{esc(text("status_unavailable", language))}</div>'
     if not status.get("chunks"):
         return f'<div class="kk-status kk-warn">{esc(text("status_empty", language))}</div>'
-    if status.get("mode") == "generative" and status.get("model"):
-        mode = text("mode_generative", language, model=status["model"])
+    generative = status.get("mode") == "generative" and status.get("model")
+    mode = text("mode_generative" if generative else "mode_extractive", language)
+    documents = status.get("documents", 0)
+    moment = _moment(status.get("ingested_at"))
+    if moment is None:
+        line = text("status_undated", language, documents=documents, mode=mode)
     else:
-        mode = text("mode_extractive", language)
-    line = text(
-        "status",
+        updated = text("date", language, y=moment.year, m=moment.month, d=moment.day)
+        line = text("status", language, documents=documents, updated=updated, mode=mode)
+    detail = text(
+        "status_detail",
         language,
-        documents=status.get("documents", 0),
         chunks=status.get("chunks", 0),
         embedder=status.get("embedder", "?"),
-        mode=mode,
-        ingested=_when(status.get("ingested_at"), language),
+        ingested=_when(moment, language),
     )
-    return f'<div class="kk-status">{esc(line)}</div>'
+    if generative:
+        detail += " · " + text("model_detail", language, model=status["model"])
+    return f'<div class="kk-status" title="{esc(detail)}">{esc(line)}</div>'
 
 
-def _when(value: object, language: str) -> str:
+def _moment(value: object) -> datetime | None:
     if not value:
-        return text("never_ingested", language)
+        return None
     try:
-        moment = datetime.fromisoformat(str(value))
+        return datetime.fromisoformat(str(value))
     except ValueError:
-        return str(value)
+        return None
+
+
+def _when(moment: datetime | None, language: str) -> str:
+    if moment is None:
+        return text("never_ingested", language)
     if moment.utcoffset() is not None:
         return moment.strftime("%Y-%m-%d %H:%M UTC%z").replace("UTC+0000", "UTC")
     return moment.strftime("%Y-%m-%d %H:%M")

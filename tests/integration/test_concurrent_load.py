@@ -196,7 +196,8 @@ def ask_over_http(
     client: httpx.Client, served: Served, session: str, question: str, language: str
 ) -> list[Any]:
     """Send ``question`` as the page does (join the queue, read the event stream); the final
-    outputs: [chat messages, citations panel, turns, copy text, question box, feedback note]."""
+    outputs: [chat messages, citations panel, turns, copy text, question box, feedback note, its
+    key, the two rating buttons] (ui.app.ChatView)."""
     joined = client.post(
         f"{served.url}/gradio_api/queue/join",
         json={

