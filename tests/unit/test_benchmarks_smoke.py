@@ -21,7 +21,7 @@ def test_synthetic_chunks_are_deterministic_multilingual_and_searchable() -> Non
     assert {c.lang for c in first} == set(synthetic.LANGS)
     assert len({c.chunk_id for c in first}) == 60
 
-    index = LexicalIndex([chunk.embed_text for chunk in first])
+    index = LexicalIndex.build([chunk.embed_text for chunk in first])
     hits = index.top(first[0].text, 5)
     assert hits and hits[0][0] == 0
 
