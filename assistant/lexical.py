@@ -11,29 +11,29 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from assistant.text import fold_script, lexical_tokens
-from ingest.lexical import Bm25
+from ingest.lexical import Bm25, LexicalChannel
 
 
 class LexicalIndex:
-    """Questions against a ``Bm25`` index: one loaded from a snapshot, or built from texts."""
+    """Questions against the lexical channel: a snapshot's ``Bm25`` (or any
+    ``LexicalChannel``), or one built from texts."""
 
-    def __init__(self, bm25: Bm25, glossary: Glossary | None = None) -> None:
-        self._bm25 = bm25
-        self.size = bm25.size
+    def __init__(self, channel: LexicalChannel, glossary: Glossary | None = None) -> None:
+        self.channel = channel
+        self.size = channel.size
         self.glossary = glossary
 
     @classmethod
     def build(cls, texts: Sequence[str], glossary: Glossary | None = None) -> LexicalIndex:
         return cls(Bm25.build(texts), glossary)
 
-    def scores(self, query: str) -> np.ndarray:
+    def tokens(self, query: str) -> list[str]:
+        """The query's tokens, and the glossary's other names for its terms when enabled."""
         tokens = lexical_tokens(query)
         if self.glossary is not None:
             tokens += self.glossary.expand(query)
-        return self._bm25.scores(tokens)
+        return tokens
 
     def coverage(self, query: str) -> float:
         """Share of the query's terms that occur anywhere in the corpus: a question about
@@ -41,16 +41,10 @@ class LexicalIndex:
         tokens = set(lexical_tokens(query))
         if not tokens:
             return 0.0
-        return sum(1 for token in tokens if self._bm25.knows(token)) / len(tokens)
+        return sum(1 for token in tokens if self.channel.knows(token)) / len(tokens)
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
-        scores = self.scores(query)
-        if not len(scores):
-            return []
-        k = min(k, len(scores))
-        best = np.argpartition(-scores, k - 1)[:k]
-        ranked = sorted(best.tolist(), key=lambda i: (-scores[i], i))
-        return [(i, float(scores[i])) for i in ranked if scores[i] > 0]
+        return self.channel.top(self.tokens(query), k)
 
 
 class Glossary:

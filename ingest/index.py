@@ -30,7 +30,6 @@ from ingest.chunk import DEFAULT_MAX_TOKENS, Chunk, chunk_document, quotable_sen
 from ingest.embed import Embedder
 from ingest.load import Document, LoadFailure, load_corpus
 from ingest.sentences import SentenceVectors
-from ingest.snapshot import by_position
 from ingest.store import VERSION_KEY, Store
 
 EMBED_BATCH = 32
@@ -155,14 +154,13 @@ def _embed(embedder: Embedder, texts: Sequence[str], what: str, progress: bool) 
 
 
 def final_chunks(store: Store, chunks: Sequence[Chunk], plan_: IngestPlan) -> list[Chunk]:
-    """What the store will hold once ``plan_`` is written, as ``Store.chunks()`` returns it:
-    the corpus's chunks, and those of documents kept because their file failed to load."""
-    held = [Chunk.from_record(c.chunk_id, c.text, c.to_metadata()) for c in chunks]
-    if plan_.kept_docs:
-        kept = set(plan_.kept_docs)
-        wanted = {chunk.chunk_id for chunk in chunks}
-        held += [c for c in store.chunks() if c.doc_id in kept and c.chunk_id not in wanted]
-    return by_position(held)
+    """What the store will hold once ``plan_`` is written: the corpus's chunks, and those of
+    documents kept because their file failed to load."""
+    if not plan_.kept_docs:
+        return list(chunks)
+    kept = set(plan_.kept_docs)
+    wanted = {chunk.chunk_id for chunk in chunks}
+    return [*chunks, *(c for c in store.chunks() if c.doc_id in kept and c.chunk_id not in wanted)]
 
 
 def content_version(chunks: Sequence[Chunk]) -> str:
@@ -174,6 +172,16 @@ def content_version(chunks: Sequence[Chunk]) -> str:
         digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()[:32]
+
+
+def settle(store: Store, chunks: Sequence[Chunk], version: str | None = None) -> str:
+    """Record that the store holds exactly ``chunks`` (its content version) and write the
+    snapshot of that version beside it. Ingest ends with this; so may a tool that wrote the
+    store through ``Store.add``."""
+    version = version or content_version(chunks)
+    store.set_info(**{VERSION_KEY: version})
+    store.snapshot(chunks)
+    return version
 
 
 @dataclass(frozen=True)
@@ -269,18 +277,17 @@ def ingest(
             vectors = embed_chunks(embedder, plan_.to_add, progress=progress)
             sentences = store.sentence_vectors()
             work = embed_sentences(embedder, sentences, final, version, progress=progress)
-            # Step 2: the store, and its version
+            # Step 2: the store
             apply(store, plan_, vectors, stored)
             store.set_info(
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 documents=len(documents),
-                **{VERSION_KEY: version},
             )
-            # Step 3: beside the store, for this version: sentence vectors and the snapshot
+            # Step 3: beside the store: the sentence vectors, then its version and snapshot
             if sentences is not None and work is not None:
                 sentences.add(work.new_texts, work.new_vectors)
                 sentences.keep_only(work.texts, complete_for=version)
-            store.snapshot(final)
+            settle(store, final, version)
     except Timeout as error:
         raise IngestLocked(
             f"another ingest is running (lock {lock_path}); wait for it to finish"

@@ -11,11 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from assistant.text import lexical_tokens
+
+
+class LexicalChannel(Protocol):
+    """The lexical channel of retrieval over a snapshot's chunks (rows are their positions).
+    ``Bm25`` is the one we ship; a store with a sparse-vector index could answer it instead."""
+
+    size: int
+
+    def knows(self, token: str) -> bool:
+        """Whether ``token`` occurs anywhere in the chunks."""
+        ...
+
+    def top(self, tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The ``k`` best positions for ``tokens`` with their scores, best first (ties by
+        position), those scoring nothing left out."""
+        ...
 
 
 class Bm25:
@@ -59,3 +75,12 @@ class Bm25:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
+
+    def top(self, tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
+        scores = self.scores(tokens)
+        if not len(scores):
+            return []
+        k = min(k, len(scores))
+        best = np.argpartition(-scores, k - 1)[:k]
+        ranked = sorted(best.tolist(), key=lambda i: (-scores[i], i))
+        return [(i, float(scores[i])) for i in ranked if scores[i] > 0]

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any, overload
 
 from ingest.chunk import Chunk
-from ingest.lexical import Bm25
+from ingest.lexical import Bm25, LexicalChannel
 
-FORMAT = 1
+FORMAT = 2  # 2: chunk ids indexed (dense hits are read from the table)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.sqlite"
 BM25 = "bm25"
@@ -39,8 +39,10 @@ _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,120}$")
 
 
 def by_position(chunks: Sequence[Chunk]) -> list[Chunk]:
-    """The order of a snapshot's rows (and of ``Store.chunks()``): by document, then ordinal."""
-    return sorted(chunks, key=lambda chunk: (chunk.doc_id, chunk.ordinal))
+    """The rows of a snapshot: ``chunks`` as ``Store.chunks()`` returns them (each as its
+    metadata reads back, in order of document, then ordinal)."""
+    stored = [Chunk.from_record(c.chunk_id, c.text, c.to_metadata()) for c in chunks]
+    return sorted(stored, key=lambda chunk: (chunk.doc_id, chunk.ordinal))
 
 
 class ChunkTable(Sequence[Chunk]):
@@ -63,8 +65,8 @@ class ChunkTable(Sequence[Chunk]):
 
     @classmethod
     def write(cls, chunks: Sequence[Chunk], path: Path | None) -> ChunkTable:
-        """A table of ``chunks`` (in snapshot order) at ``path``, or in memory."""
-        ordered = by_position(chunks)
+        """A table of ``chunks`` (already in snapshot order) at ``path``, or in memory."""
+        ordered = chunks
         db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False)
         with db:
             db.execute(
@@ -82,6 +84,7 @@ class ChunkTable(Sequence[Chunk]):
                 ),
             )
             db.execute("CREATE INDEX chunks_paragraph ON chunks (doc_id, paragraph, start)")
+            db.execute("CREATE INDEX chunks_id ON chunks (chunk_id)")
             # One row per document, as the last of its chunks describes it
             db.execute(
                 "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, lang TEXT NOT NULL, "
@@ -138,6 +141,18 @@ class ChunkTable(Sequence[Chunk]):
             found.update((int(row[0]), _chunk(row)) for row in rows)
         return [found[position] for position in wanted]
 
+    def with_ids(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        """The chunks of those ``chunk_ids`` that the table holds, by id."""
+        wanted = list(dict.fromkeys(chunk_ids))
+        found: dict[str, Chunk] = {}
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            rows = self._rows(
+                f"SELECT * FROM chunks WHERE chunk_id IN ({','.join('?' * len(batch))})", batch
+            )
+            found.update((str(row[1]), _chunk(row)) for row in rows)
+        return found
+
     def paragraph(self, doc_id: str, paragraph: int) -> list[Chunk]:
         """The chunks of one paragraph of one document, in reading order."""
         rows = self._rows(
@@ -158,11 +173,11 @@ def _chunk(row: tuple[Any, ...]) -> Chunk:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The chunks and the lexical index of one content version of a store."""
+    """The chunks and the lexical channel of one content version of a store."""
 
     version: str
     chunks: ChunkTable
-    bm25: Bm25
+    lexical: LexicalChannel
 
     @classmethod
     def build(

@@ -62,6 +62,11 @@ class Store(Protocol):
 
     def search(self, vector: Vectors, k: int) -> list[Hit]: ...
 
+    def nearest(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        """The ids of the ``k`` nearest chunks and their cosine similarity, nearest first:
+        ``search`` without reading the chunks (retrieval reads them from the snapshot)."""
+        ...
+
     def chunks(self) -> list[Chunk]: ...
 
     def count(self) -> int: ...
@@ -317,6 +322,20 @@ class ChromaStore:
                 result["distances"][0],
                 strict=True,
             )
+        ]
+
+    def nearest(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        try:
+            result = self._collection.query(
+                query_embeddings=np.atleast_2d(np.asarray(vector, dtype=np.float32)),
+                n_results=k,
+                include=["distances"],
+            )
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+        return [
+            (str(chunk_id), 1.0 - float(distance))
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
 
     def count(self) -> int:

@@ -69,7 +69,7 @@ def test_ingest_leaves_the_snapshot_of_the_version_it_wrote(ingested: tuple[Path
     assert list(snapshot.chunks) == held
     fresh = LexicalIndex.build([chunk.embed_text for chunk in held])
     for query in ("稟議制", "Dejima", "根回し"):
-        assert LexicalIndex(snapshot.bm25).top(query, 20) == fresh.top(query, 20)
+        assert LexicalIndex(snapshot.lexical).top(query, 20) == fresh.top(query, 20)
 
 
 def test_reingesting_an_unchanged_corpus_keeps_version_and_snapshot(
@@ -193,3 +193,20 @@ def test_a_server_store_keeps_its_snapshot_in_the_data_folder(
         reopened.local,
     )
     assert list(chunkless.snapshot().chunks) == reopened.chunks()
+
+
+def test_a_chunk_written_after_the_assistant_opened_is_still_found(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    """Dense hits are read from the snapshot; one it does not hold comes from the store."""
+    settings = Settings(corpus_dir=corpus_copy, data_dir=tmp_path / "data")
+    Assistant(settings, embedder=FakeEmbedder()).ingest()
+    bot = Assistant(settings, embedder=FakeEmbedder())
+    writer = open_store(settings.data_dir)
+    template = writer.chunks()[0]
+    late = Chunk.from_record(
+        "late-chunk", "出島計畫在二〇二六年春天啟動。", {**template.to_metadata(), "paragraph": 999}
+    )
+    writer.add([late], FakeEmbedder().embed([late.embed_text], kind="passage"))
+    passages = bot.retrieve(late.embed_text, k=10)
+    assert "late-chunk" in [passage.chunk_id for passage in passages]

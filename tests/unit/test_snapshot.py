@@ -14,6 +14,7 @@ from fakes import FakeEmbedder
 
 from assistant.lexical import LexicalIndex
 from ingest.chunk import Chunk, chunk_document, quotable_sentences
+from ingest.lexical import Bm25
 from ingest.load import Document
 from ingest.sentences import SentenceVectors
 from ingest.snapshot import MANIFEST, Shelf, Snapshot, by_position
@@ -70,9 +71,11 @@ def test_the_loaded_lexical_index_scores_as_a_fresh_one(
     loaded = Shelf(tmp_path).find("v1", len(chunks))
     assert loaded is not None
     fresh = LexicalIndex.build([c.embed_text for c in by_position(chunks)])
-    lexical = LexicalIndex(loaded.bm25)
+    lexical = LexicalIndex(loaded.lexical)
+    assert isinstance(loaded.lexical, Bm25) and isinstance(fresh.channel, Bm25)
     for query in QUERIES:
-        assert np.array_equal(lexical.scores(query), fresh.scores(query))
+        tokens = lexical.tokens(query)
+        assert np.array_equal(loaded.lexical.scores(tokens), fresh.channel.scores(tokens))
         assert lexical.top(query, 10) == fresh.top(query, 10)
         assert lexical.coverage(query) == fresh.coverage(query)
 
@@ -121,7 +124,7 @@ def test_versions_that_are_not_folder_names_are_hashed(tmp_path: Path) -> None:
 def test_an_empty_snapshot_is_a_snapshot(tmp_path: Path) -> None:
     empty = Shelf(tmp_path).save("v0", [])
     assert len(empty.chunks) == 0 and list(empty.chunks) == []
-    assert LexicalIndex(empty.bm25).top("稟議制", 5) == []
+    assert LexicalIndex(empty.lexical).top("稟議制", 5) == []
     assert Shelf(tmp_path).find("v0", 0) is not None
     assert len(Snapshot.build([]).chunks) == 0
 
