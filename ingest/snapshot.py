@@ -227,7 +227,7 @@ class Shelf:
         self.root = root
 
     def folder(self, version: str, count: int) -> Path:
-        name = f"{version}-{count}"
+        name = f"{version}-{count}-f{FORMAT}"
         if not _SAFE.match(name):
             name = hashlib.sha256(name.encode()).hexdigest()
         return self.root / name
@@ -247,8 +247,14 @@ class Shelf:
             built = Snapshot.build(chunks, version, aside)
             try:
                 aside.rename(target)
-            except OSError:  # another process renamed its own into place first
-                return Snapshot.load(target, version, len(chunks)) or built
+            except OSError:
+                found = Snapshot.load(target, version, len(chunks))
+                if found is not None:  # another process renamed its own into place first
+                    return found
+                # what is there cannot be read (a half-deleted or damaged folder): replace it
+                shutil.rmtree(target, ignore_errors=True)
+                with suppress(OSError):  # unless another process has just put its own there
+                    aside.rename(target)
             built = Snapshot.load(target, version, len(chunks)) or built
         finally:
             # gone after a rename; else its open files stay readable once removed (POSIX)

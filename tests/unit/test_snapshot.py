@@ -17,7 +17,7 @@ from ingest.chunk import Chunk, chunk_document, quotable_sentences
 from ingest.lexical import Bm25
 from ingest.load import Document
 from ingest.sentences import SentenceVectors
-from ingest.snapshot import MANIFEST, Shelf, Snapshot, by_position
+from ingest.snapshot import CHUNKS, MANIFEST, Shelf, Snapshot, by_position
 from ingest.tokens import count_tokens
 
 pytestmark = pytest.mark.unit
@@ -106,11 +106,24 @@ def test_an_incomplete_folder_is_not_read(chunks: list[Chunk], tmp_path: Path) -
     assert shelf.find("v1", len(chunks)) is None
 
 
+def test_a_damaged_folder_of_the_same_version_is_replaced(
+    chunks: list[Chunk], tmp_path: Path
+) -> None:
+    shelf = Shelf(tmp_path)
+    shelf.save("v1", chunks)
+    (shelf.folder("v1", len(chunks)) / CHUNKS).write_bytes(b"not a database")
+    assert shelf.find("v1", len(chunks)) is None
+    saved = shelf.save("v1", chunks)
+    assert list(saved.chunks) == by_position(chunks)
+    found = shelf.find("v1", len(chunks))
+    assert found is not None and list(found.chunks) == by_position(chunks)
+
+
 def test_saving_a_version_removes_the_others(chunks: list[Chunk], tmp_path: Path) -> None:
     shelf = Shelf(tmp_path)
     shelf.save("v1", chunks)
     shelf.save("v2", chunks[:10])
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["v2-10"]
+    assert [path.name for path in tmp_path.iterdir()] == [shelf.folder("v2", 10).name]
     found = shelf.find("v2", 10)
     assert found is not None and list(found.chunks) == by_position(chunks[:10])
 
@@ -118,7 +131,7 @@ def test_saving_a_version_removes_the_others(chunks: list[Chunk], tmp_path: Path
 def test_versions_that_are_not_folder_names_are_hashed(tmp_path: Path) -> None:
     shelf = Shelf(tmp_path)
     assert shelf.folder("../escape", 3).parent == tmp_path
-    assert shelf.folder("unsettled-0a1b", 3).name == "unsettled-0a1b-3"
+    assert shelf.folder("unsettled-0a1b", 3).name.startswith("unsettled-0a1b-3-f")
 
 
 def test_an_empty_snapshot_is_a_snapshot(tmp_path: Path) -> None:
