@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.messages import language_name, message
-from assistant.text import Language, lexical_tokens, split_sentences
+from assistant.text import Language, lexical_tokens
 from assistant.thresholds import refusal as fitted_refusal
 from assistant.types import Answer, Citation, Passage, SentenceCheck
-from ingest.chunk import is_heading
+from ingest.chunk import quotable_sentences
 
 MAX_SENTENCES = 3
 SENTENCE_MARGIN = 0.035
@@ -34,14 +34,11 @@ class ScoredSentence:
 
 
 def candidate_sentences(passages: Sequence[Passage]) -> list[tuple[int, int, str]]:
-    found = []
-    for p_index, passage in enumerate(passages):
-        for s_index, sentence in enumerate(split_sentences(passage.text)):
-            text = sentence.text.strip()
-            if len(text) < 4 or is_heading(text):
-                continue
-            found.append((p_index, s_index, text))
-    return found
+    return [
+        (p_index, s_index, text)
+        for p_index, passage in enumerate(passages)
+        for s_index, text in quotable_sentences(passage.text)
+    ]
 
 
 def lexical_overlap(question: str, sentence: str) -> float:

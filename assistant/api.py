@@ -97,7 +97,8 @@ class Assistant:
             self.settings.data_dir,
             self.settings.chroma_url,
         )
-        self._sentences = CachedEmbedder(self.embedder)
+        # sentence vectors embedded at ingest, looked up instead of embedded per question
+        self._sentences = CachedEmbedder(self.embedder, stored=self.store.sentence_vectors())
         # Off by default: expanding queries across languages with the glossary measured no
         # gain on the dev questions once the editions exist (scripts/compare_editions.py).
         self.glossary = (
@@ -106,7 +107,7 @@ class Assistant:
             else None
         )
         self._lock = threading.Lock()
-        self.index = SearchIndex(self.store.chunks(), self.glossary)
+        self.index = SearchIndex(self.store.snapshot(), self.glossary)
         # Generated answers when an endpoint is configured (assistant/generate.py), and
         # follow-up questions made standalone (assistant/rewrite.py)
         self.generator: generate.AnswerGenerator | None = (
@@ -135,7 +136,7 @@ class Assistant:
         return report
 
     def refresh(self) -> None:
-        index = SearchIndex(self.store.chunks(), self.glossary)
+        index = SearchIndex(self.store.snapshot(), self.glossary)
         with self._lock:
             self.index = index
             self._alone = {}
@@ -144,7 +145,7 @@ class Assistant:
         info = self.store.info()
         index = self.index
         return {
-            "documents": len({chunk.doc_id for chunk in index.chunks}),
+            "documents": len(index.doc_lang),
             "chunks": len(index.chunks),
             "embedder": self.embedder.identity,
             "mode": "generative" if self.settings.llm_configured else "extractive",

@@ -158,8 +158,7 @@ def neighbourhood(
     found: dict[str, tuple[Passage, int]] = {}
     for anchor in cited:
         for offset in range(-NEIGHBOURHOOD, NEIGHBOURHOOD + 1):
-            chunks = index.by_paragraph.get((anchor.doc_id, anchor.paragraph + offset), [])
-            for chunk in sorted(chunks, key=lambda c: c.start):
+            for chunk in index.paragraph(anchor.doc_id, anchor.paragraph + offset):
                 for passage in to_passages([Candidate(chunk, 0.0, 0.0, 0.0)], index, language, 1):
                     known = found.get(passage.chunk_id)
                     if known is None or abs(offset) < known[1]:

@@ -1,9 +1,8 @@
-"""A lexical (BM25) index that works on Chinese, Japanese and English.
+"""The lexical channel at question time: a question's tokens (and, when enabled, the glossary's
+other names for its terms) scored by the BM25 index built at ingest (``ingest.lexical``).
 
-LangChain's ``BM25Retriever`` splits on white space, which scores nothing on CJK text. We index
-character unigrams and bigrams of Han/kana runs (after folding Traditional, Simplified and
-Japanese kanji to one script) and casefolded words for Latin text, with ``bm25s`` (sparse
-matrices: a query costs the postings of its terms, not a loop over every chunk).
+LangChain's ``BM25Retriever`` splits on white space, which scores nothing on CJK text; ours
+indexes CJK character unigrams and bigrams (see ``ingest.lexical``).
 """
 
 from __future__ import annotations
@@ -12,31 +11,29 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from assistant.text import fold_script, lexical_tokens
+from ingest.lexical import Bm25, LexicalChannel
 
 
 class LexicalIndex:
-    def __init__(self, texts: Sequence[str], glossary: Glossary | None = None) -> None:
-        import bm25s
+    """Questions against the lexical channel: a snapshot's ``Bm25`` (or any
+    ``LexicalChannel``), or one built from texts."""
 
-        self.size = len(texts)
+    def __init__(self, channel: LexicalChannel, glossary: Glossary | None = None) -> None:
+        self.channel = channel
+        self.size = channel.size
         self.glossary = glossary
-        self._bm25 = bm25s.BM25()
-        if texts:
-            self._bm25.index([lexical_tokens(text) or [""] for text in texts], show_progress=False)
 
-    def scores(self, query: str) -> np.ndarray:
-        if not self.size:
-            return np.zeros(0, dtype=np.float32)
+    @classmethod
+    def build(cls, texts: Sequence[str], glossary: Glossary | None = None) -> LexicalIndex:
+        return cls(Bm25.build(texts), glossary)
+
+    def tokens(self, query: str) -> list[str]:
+        """The query's tokens, and the glossary's other names for its terms when enabled."""
         tokens = lexical_tokens(query)
         if self.glossary is not None:
             tokens += self.glossary.expand(query)
-        tokens = [token for token in tokens if token in self._bm25.vocab_dict]
-        if not tokens:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        return tokens
 
     def coverage(self, query: str) -> float:
         """Share of the query's terms that occur anywhere in the corpus: a question about
@@ -44,16 +41,10 @@ class LexicalIndex:
         tokens = set(lexical_tokens(query))
         if not tokens:
             return 0.0
-        return sum(1 for token in tokens if token in self._bm25.vocab_dict) / len(tokens)
+        return sum(1 for token in tokens if self.channel.knows(token)) / len(tokens)
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
-        scores = self.scores(query)
-        if not len(scores):
-            return []
-        k = min(k, len(scores))
-        best = np.argpartition(-scores, k - 1)[:k]
-        ranked = sorted(best.tolist(), key=lambda i: (-scores[i], i))
-        return [(i, float(scores[i])) for i in ranked if scores[i] > 0]
+        return self.channel.top(self.tokens(query), k)
 
 
 class Glossary:

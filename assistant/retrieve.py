@@ -18,6 +18,7 @@ from assistant.lexical import Glossary, LexicalIndex
 from assistant.thresholds import refusal as fitted_refusal
 from assistant.types import Location, Passage
 from ingest.chunk import Chunk
+from ingest.snapshot import Snapshot
 from ingest.store import Store
 
 RRF_K = 10
@@ -38,27 +39,29 @@ class Candidate:
 
 
 class SearchIndex:
-    """Everything retrieval needs in memory: the chunks, their BM25 index, the originals."""
+    """What retrieval reads besides dense search: the chunks (by position and by paragraph),
+    the documents' languages and editions, and the lexical channel. Opened from the store's
+    snapshot (``Store.snapshot()``: rows are read on demand), or built from chunks."""
 
-    def __init__(self, chunks: Sequence[Chunk], glossary: Glossary | None = None) -> None:
-        self.chunks = list(chunks)
-        self.position = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
-        self.lexical = LexicalIndex([chunk.embed_text for chunk in self.chunks], glossary)
-        self.by_paragraph: dict[tuple[str, int], list[Chunk]] = defaultdict(list)
-        for chunk in self.chunks:
-            self.by_paragraph[(chunk.doc_id, chunk.paragraph)].append(chunk)
-        self.doc_lang = {chunk.doc_id: chunk.lang for chunk in self.chunks}
-        self.translations: dict[str, dict[str, str]] = defaultdict(dict)
-        for chunk in self.chunks:
-            if chunk.translation_of:
-                self.translations[chunk.translation_of][chunk.lang] = chunk.doc_id
+    def __init__(
+        self, source: Snapshot | Sequence[Chunk], glossary: Glossary | None = None
+    ) -> None:
+        snapshot = source if isinstance(source, Snapshot) else Snapshot.build(source)
+        self.version = snapshot.version
+        self.chunks = snapshot.chunks
+        self.lexical = LexicalIndex(snapshot.lexical, glossary)
+        self.doc_lang = snapshot.chunks.doc_lang
+        self.translations = snapshot.chunks.translations
 
     def root(self, chunk: Chunk) -> str:
         return chunk.translation_of or chunk.doc_id
 
+    def paragraph(self, doc_id: str, paragraph: int) -> list[Chunk]:
+        """The chunks of one paragraph, in reading order."""
+        return self.chunks.paragraph(doc_id, paragraph)
+
     def paragraph_text(self, doc_id: str, paragraph: int) -> str:
-        parts = sorted(self.by_paragraph.get((doc_id, paragraph), []), key=lambda c: c.start)
-        return "".join(_joined(parts))
+        return "".join(_joined(self.paragraph(doc_id, paragraph)))
 
     def edition(self, root: str, lang: str) -> str | None:
         """The doc_id of ``root`` in ``lang`` (the root itself when it is in that language)."""
@@ -166,7 +169,7 @@ def _pick_edition(
         return in_language[0]
     edition = index.edition(root, language)
     if edition is not None:
-        chunks = sorted(index.by_paragraph.get((edition, paragraph), []), key=lambda c: c.start)
+        chunks = index.paragraph(edition, paragraph)
         if chunks:
             best = group[0]
             return Candidate(chunks[0], best.fused, best.dense, best.lexical)
@@ -204,16 +207,25 @@ def hybrid_search(
     k: int,
 ) -> list[Passage]:
     # Step 1: dense and lexical candidates
-    dense = lift_untranslated(
-        [(hit.chunk, hit.score) for hit in store.search(query_vector, CANDIDATES)],
-        index,
-        language,
-    )
-    lexical = [(index.chunks[i], score) for i, score in index.lexical.top(question, CANDIDATES)]
+    dense = lift_untranslated(_dense(query_vector, store, index), index, language)
+    found = index.lexical.top(question, CANDIDATES)
+    chunks = index.chunks.at([i for i, _ in found])
+    lexical = [(chunk, score) for chunk, (_, score) in zip(chunks, found, strict=True)]
     # Step 2: fusion
     candidates = fuse(dense, lexical, lexical_weight=LEXICAL_WEIGHT)
     # Step 3: one passage per aligned paragraph, in the question's language
     return to_passages(candidates, index, language, k)
+
+
+def _dense(query_vector: Any, store: Store, index: SearchIndex) -> list[tuple[Chunk, float]]:
+    """The store's nearest chunks, read from the snapshot (Chroma returns ids and distances
+    faster than documents and metadata: 2.5 ms against 5.7 ms for 40 at 100k chunks); from the
+    store itself if it holds chunks the snapshot does not (written after it was opened)."""
+    nearest = store.nearest(query_vector, CANDIDATES)
+    held = index.chunks.with_ids([chunk_id for chunk_id, _ in nearest])
+    if len(held) == len({chunk_id for chunk_id, _ in nearest}):
+        return [(held[chunk_id], score) for chunk_id, score in nearest]
+    return [(hit.chunk, hit.score) for hit in store.search(query_vector, CANDIDATES)]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,9 +20,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.output_parsers import StrOutputParser
+from typing import TYPE_CHECKING
 
 from assistant.conversation import cues, is_non_answer
 from assistant.errors import GenerationFailed
@@ -36,6 +34,9 @@ from assistant.llm import (
 from assistant.settings import Settings
 from assistant.text import detect_language, lexical_tokens
 from assistant.types import Answer
+
+if TYPE_CHECKING:  # LangChain loads only when a model is configured (~0.7 s at a cold start)
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,11 @@ class Rewriter:
         timeout: float = 30.0,
         names_topic: Callable[[str], bool] | None = None,
     ) -> None:
-        self.chain = load_prompt("rewrite.md") | model | StrOutputParser() if model else None
+        self.chain = None
+        if model is not None:
+            from langchain_core.output_parsers import StrOutputParser
+
+            self.chain = load_prompt("rewrite.md") | model | StrOutputParser()
         self.timeout = timeout
         self.names_topic = names_topic
 

@@ -1,8 +1,9 @@
-"""``python -m benchmarks [--quick] [--only SECTION ...] [--ui] [--llm URL|local] [--profile]``:
-measure, print the table, write the JSON (``benchmarks/results/latest.json`` unless ``--out``).
+"""``python -m benchmarks [--quick] [--only SECTION ...] [--no-ui] [--llm URL|local] [--profile]
+[--details]``: measure, print the table of what users feel, write the JSON
+(``benchmarks/results/latest.json`` unless ``--out``).
 
-The sections ``cold``, ``warm``, ``ingest`` and ``scale`` run by default; ``ui`` (headless
-Chromium) and ``llm`` (a model endpoint) only when asked for, with ``--ui`` and ``--llm``."""
+The sections ``cold``, ``warm``, ``ingest``, ``scale`` and ``ui`` (headless Chromium; ``--no-ui``
+leaves it out) run by default; ``llm`` (a model endpoint) only when asked for, with ``--llm``."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ SECTIONS = {
     "ui": ui.run,
     "llm": llm.run,
 }
-DEFAULT = ("cold", "warm", "ingest", "scale")
+DEFAULT = ("cold", "warm", "ingest", "scale", "ui")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -35,7 +36,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="JSON path.")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="Sections to run.")
     parser.add_argument(
-        "--ui", action="store_true", help="Also time the chat in headless Chromium (section ui)."
+        "--no-ui", action="store_true", help="Leave out the chat in headless Chromium (ui)."
+    )
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="Also print the supporting rows (all are in the JSON).",
     )
     parser.add_argument(
         "--llm",
@@ -57,7 +63,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.sections = list(args.only or DEFAULT)
-    args.sections += [name for name, wanted in (("ui", args.ui), ("llm", args.llm)) if wanted]
+    if args.no_ui and not args.only:
+        args.sections.remove("ui")
+    if args.llm:
+        args.sections.append("llm")
     args.sections = list(dict.fromkeys(args.sections))
     if "llm" in args.sections and not args.llm:
         parser.error("the llm section needs --llm URL --llm-model NAME, or --llm local")
@@ -103,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     report.extra["total_seconds"] = round(time.perf_counter() - started, 1)
     report.write(args.out)
     print()
-    print(table(report))
+    print(table(report, details=args.details))
     print(f"\nwrote {args.out} ({report.extra['total_seconds']} s)")
     return 1 if failed else 0
 

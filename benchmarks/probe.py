@@ -5,6 +5,10 @@
 - ``ask QUESTION``: the CLI's ``ask`` in-process, then which heavy modules it loaded.
 - ``naive QUESTION PERSIST``: the naive LangChain pipeline cold, as a whole process: open the
   persisted Chroma, build BM25 over it, ``EnsembleRetriever.invoke``, join the top passages.
+- ``open DATA COLLECTION QUESTION``: ``Assistant()`` on a synthetic store (``benchmarks.scale``,
+  ``HashEmbedder``): import, construction, one hybrid query.
+- ``open-naive DATA COLLECTION QUESTION``: LangChain on the same collection: import, ``Chroma``
+  + ``BM25Retriever`` over every text + ``EnsembleRetriever``, one query.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 MARKER = "BENCH-PROBE "
 HEAVY = (
@@ -34,9 +39,20 @@ def _emit(data: dict[str, object]) -> None:
     print(MARKER + json.dumps(data), flush=True)
 
 
+def _import_assistant() -> Any:
+    """``Assistant``, and the libraries it imports on first use (Chroma's client, bm25s): in
+    the import time, as the naive pipeline's imports are in its own."""
+    import bm25s  # noqa: F401
+    import chromadb  # noqa: F401
+
+    from assistant.api import Assistant
+
+    return Assistant
+
+
 def construct() -> dict[str, object]:
     started = time.perf_counter()
-    from assistant.api import Assistant
+    Assistant = _import_assistant()
 
     imported = time.perf_counter()
     Assistant()
@@ -77,6 +93,52 @@ def naive(question: str, persist: str) -> dict[str, object]:
     }
 
 
+def open_store(data: str, collection: str, question: str) -> dict[str, object]:
+    started = time.perf_counter()
+    from pathlib import Path
+
+    from assistant.settings import Settings
+    from benchmarks.synthetic import HashEmbedder
+
+    Assistant = _import_assistant()
+    imported = time.perf_counter()
+    settings = Settings(data_dir=Path(data), collection=collection, llm_base_url=None)
+    assistant = Assistant(settings, embedder=HashEmbedder())
+    built = time.perf_counter()
+    assistant.retrieve(question, k=5)
+    asked = time.perf_counter()
+    return {
+        "import_s": imported - started,
+        "construct_s": built - imported,
+        "first_query_s": asked - built,
+        "chunks": len(assistant.index.chunks),
+    }
+
+
+def open_naive(data: str, collection: str, question: str) -> dict[str, object]:
+    started = time.perf_counter()
+    from pathlib import Path
+
+    import langchain_chroma  # noqa: F401 - what the pipeline imports, timed as its import
+    import langchain_classic.retrievers  # noqa: F401
+    import langchain_community.retrievers  # noqa: F401
+
+    from benchmarks import naive as pipeline
+    from benchmarks.synthetic import HashEmbedder
+
+    imported = time.perf_counter()
+    store = pipeline.chroma(HashEmbedder(), persist=Path(data) / "chroma", collection=collection)
+    retriever = pipeline.ensemble(store)
+    built = time.perf_counter()
+    retriever.invoke(question)
+    asked = time.perf_counter()
+    return {
+        "import_s": imported - started,
+        "construct_s": built - imported,
+        "first_query_s": asked - built,
+    }
+
+
 def main(argv: list[str]) -> None:
     mode, *args = argv
     if mode == "construct":
@@ -85,6 +147,10 @@ def main(argv: list[str]) -> None:
         _emit(ask(args[0]))
     elif mode == "naive":
         _emit(naive(args[0], args[1]))
+    elif mode == "open":
+        _emit(open_store(args[0], args[1], args[2]))
+    elif mode == "open-naive":
+        _emit(open_naive(args[0], args[1], args[2]))
     else:
         raise SystemExit(f"unknown probe mode {mode!r}")
 

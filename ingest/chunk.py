@@ -116,6 +116,18 @@ def is_heading(line: str) -> bool:
     return len(stripped) <= limit
 
 
+def quotable_sentences(text: str) -> list[tuple[int, str]]:
+    """The sentences of a chunk that an extractive answer may quote, with their position among
+    all its sentences: stripped, headings and fragments under four characters left out. Ingest
+    embeds them once (``ingest.sentences``); answers look them up."""
+    found = []
+    for position, sentence in enumerate(split_sentences(text)):
+        stripped = sentence.text.strip()
+        if len(stripped) >= 4 and not is_heading(stripped):
+            found.append((position, stripped))
+    return found
+
+
 def heading_text(line: str) -> str:
     return line.strip().lstrip("#").strip().removeprefix("- ").removeprefix("• ").strip()
 

@@ -12,7 +12,7 @@ queried with vectors from another model.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from typing import Literal, Protocol, runtime_checkable
 
@@ -130,17 +130,27 @@ def make_embedder(spec: str) -> Embedder:
     )
 
 
+class StoredVectors(Protocol):
+    """Vectors kept from an earlier run (``ingest.sentences.SentenceVectors``)."""
+
+    def get(self, texts: Iterable[str]) -> dict[str, Vectors]: ...
+
+
 class CachedEmbedder:
     """An embedder that remembers the last ``size`` texts it embedded (thread-safe). The
-    extractive answer embeds the sentences of the retrieved passages on every question; the
-    same passages come back often, and their vectors never change."""
+    extractive answer scores the sentences of the retrieved passages on every question; the
+    same passages come back often, and their vectors never change. Passage texts that
+    ``stored`` holds (the sentences embedded at ingest) are read from it, not embedded."""
 
-    def __init__(self, embedder: Embedder, size: int = 8192) -> None:
+    def __init__(
+        self, embedder: Embedder, size: int = 8192, *, stored: StoredVectors | None = None
+    ) -> None:
         from collections import OrderedDict
 
         self.embedder = embedder
         self.identity = embedder.identity
         self.dimension = embedder.dimension
+        self.stored = stored
         self._size = size
         self._cache: OrderedDict[tuple[str, str], Vectors] = OrderedDict()
         self._lock = threading.Lock()
@@ -149,10 +159,18 @@ class CachedEmbedder:
         with self._lock:
             missing = [text for text in dict.fromkeys(texts) if (kind, text) not in self._cache]
         if missing:
-            fresh = self.embedder.embed(missing, kind=kind)
+            found = (
+                self.stored.get(missing) if self.stored is not None and kind == "passage" else {}
+            )
+            unknown = [text for text in missing if text not in found]
+            fresh = (
+                dict(zip(unknown, self.embedder.embed(unknown, kind=kind), strict=True))
+                if unknown
+                else {}
+            )
             with self._lock:
-                for text, vector in zip(missing, fresh, strict=True):
-                    self._cache[(kind, text)] = vector
+                for text in missing:
+                    self._cache[(kind, text)] = found[text] if text in found else fresh[text]
                 while len(self._cache) > self._size:
                     self._cache.popitem(last=False)
         with self._lock:

@@ -2,12 +2,17 @@
 
 Steps: load every file (failures reported, the rest go on) → check translations line up with
 their originals → chunk → plan against what the store holds (content-hash ids) → embed only the
-new chunks → write. Nothing is written until every new vector exists, and a write that fails is
-rolled back, so a failed run leaves the store as it was. One writer at a time (file lock).
+new chunks, and the quotable sentences that have no vector yet → write → record the store's new
+content version → write the sentence vectors and the snapshot of that version beside the store
+(``ingest.sentences``, ``ingest.snapshot``). Nothing is written until every new vector exists,
+and a write that fails is rolled back, so a failed run leaves the store as it was. One writer at
+a time (file lock).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -21,10 +26,11 @@ from filelock import FileLock, Timeout
 
 from assistant.errors import IngestLocked
 from ingest.align import MisalignedTranslation, check_translation
-from ingest.chunk import DEFAULT_MAX_TOKENS, Chunk, chunk_document
+from ingest.chunk import DEFAULT_MAX_TOKENS, Chunk, chunk_document, quotable_sentences
 from ingest.embed import Embedder
 from ingest.load import Document, LoadFailure, load_corpus
-from ingest.store import Store
+from ingest.sentences import SentenceVectors
+from ingest.store import VERSION_KEY, Store
 
 EMBED_BATCH = 32
 
@@ -130,17 +136,77 @@ def plan(
 
 
 def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], progress: bool = False) -> np.ndarray:
-    if not chunks:
+    return _embed(embedder, [chunk.embed_text for chunk in chunks], "embedding", progress)
+
+
+def _embed(embedder: Embedder, texts: Sequence[str], what: str, progress: bool) -> np.ndarray:
+    if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     from tqdm import tqdm
 
     parts = []
-    with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress) as bar:
-        for start in range(0, len(chunks), EMBED_BATCH):
-            batch = chunks[start : start + EMBED_BATCH]
-            parts.append(embedder.embed([chunk.embed_text for chunk in batch], kind="passage"))
+    with tqdm(total=len(texts), desc=what, unit="text", disable=not progress) as bar:
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            parts.append(embedder.embed(batch, kind="passage"))
             bar.update(len(batch))
     return np.vstack(parts)
+
+
+def final_chunks(store: Store, chunks: Sequence[Chunk], plan_: IngestPlan) -> list[Chunk]:
+    """What the store will hold once ``plan_`` is written: the corpus's chunks, and those of
+    documents kept because their file failed to load."""
+    if not plan_.kept_docs:
+        return list(chunks)
+    kept = set(plan_.kept_docs)
+    wanted = {chunk.chunk_id for chunk in chunks}
+    return [*chunks, *(c for c in store.chunks() if c.doc_id in kept and c.chunk_id not in wanted)]
+
+
+def content_version(chunks: Sequence[Chunk]) -> str:
+    """A digest of what the store holds (ids, metadata, text; keys sorted): the same content
+    always has the same version, whatever order it was written in."""
+    digest = hashlib.sha256()
+    for chunk in sorted(chunks, key=lambda c: c.chunk_id):
+        record = [chunk.chunk_id, chunk.to_metadata(), chunk.text]
+        digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:32]
+
+
+def settle(store: Store, chunks: Sequence[Chunk], version: str | None = None) -> str:
+    """Record that the store holds exactly ``chunks`` (its content version) and write the
+    snapshot of that version beside it. Ingest ends with this; so may a tool that wrote the
+    store through ``Store.add``."""
+    version = version or content_version(chunks)
+    store.set_info(**{VERSION_KEY: version})
+    store.snapshot(chunks)
+    return version
+
+
+@dataclass(frozen=True)
+class SentenceWork:
+    """The sentences of a store version, and the vectors of those that had none."""
+
+    texts: tuple[str, ...]
+    new_texts: tuple[str, ...]
+    new_vectors: np.ndarray
+
+
+def embed_sentences(
+    embedder: Embedder,
+    sentences: SentenceVectors | None,
+    chunks: Sequence[Chunk],
+    version: str,
+    progress: bool = False,
+) -> SentenceWork | None:
+    """Embed the quotable sentences of ``chunks`` that have no stored vector (none when this
+    version's sentences are known to be complete, or there is nowhere to keep them)."""
+    if sentences is None or sentences.complete_for() == version:
+        return None
+    texts = tuple(dict.fromkeys(text for c in chunks for _, text in quotable_sentences(c.text)))
+    missing = tuple(sentences.missing(texts))
+    return SentenceWork(texts, missing, _embed(embedder, missing, "embedding sentences", progress))
 
 
 def apply(
@@ -151,6 +217,7 @@ def apply(
 ) -> None:
     """Write a plan. If any step fails, undo what this run wrote — remove the chunks it added,
     put back the metadata it changed — and re-raise, so the store is as it was."""
+    previous = store.version()
     added: list[str] = []
     relabelled = False
     try:
@@ -163,15 +230,24 @@ def apply(
         store.delete(plan_.to_delete)
     except BaseException:
         # Best effort, each step on its own: a store that is gone for good cannot be undone,
-        # and the next run converges anyway (content-hash ids).
+        # and the next run converges anyway (content-hash ids). Once undone, the store has its
+        # content back, and so its version; else it keeps a version that no snapshot has.
+        undone = not relabelled or stored is not None
         if relabelled and stored is not None:
-            with suppress(Exception):
+            try:
                 store.update_metadata(
                     [_relabel(chunk, stored[chunk.chunk_id]) for chunk in plan_.to_update]
                 )
+            except Exception:
+                undone = False
         if added:
-            with suppress(Exception):
+            try:
                 store.delete(added)
+            except Exception:
+                undone = False
+        if undone:
+            with suppress(Exception):
+                store.set_info(**{VERSION_KEY: previous})
         raise
 
 
@@ -195,12 +271,23 @@ def ingest(
             documents, chunks, failures = prepare(corpus, count_tokens, max_tokens)
             stored = store.records()
             plan_ = plan(chunks, stored, {failure.source for failure in failures})
+            final = final_chunks(store, chunks, plan_)
+            version = content_version(final)
+            # Step 1: every new vector, before anything is written
             vectors = embed_chunks(embedder, plan_.to_add, progress=progress)
+            sentences = store.sentence_vectors()
+            work = embed_sentences(embedder, sentences, final, version, progress=progress)
+            # Step 2: the store
             apply(store, plan_, vectors, stored)
             store.set_info(
                 ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 documents=len(documents),
             )
+            # Step 3: beside the store: the sentence vectors, then its version and snapshot
+            if sentences is not None and work is not None:
+                sentences.add(work.new_texts, work.new_vectors)
+                sentences.keep_only(work.texts, complete_for=version)
+            settle(store, final, version)
     except Timeout as error:
         raise IngestLocked(
             f"another ingest is running (lock {lock_path}); wait for it to finish"

@@ -3,11 +3,21 @@
 Embedded Chroma (``PersistentClient``) by default; a Chroma server through ``HttpClient`` when a
 URL is configured. The collection records which embedder wrote it; opening it with another
 embedder raises ``EmbedderMismatch`` instead of returning garbage neighbours.
+
+The store serves both retrieval channels: dense search (``search``) from Chroma, and the lexical
+channel with the chunk table (``snapshot``) from a snapshot kept beside it for its content
+version (``ingest.snapshot``), with the vectors of passage sentences (``sentence_vectors``).
+Local Chroma 1.5.9 refuses sparse-vector indexes; a deployment that has them could answer the
+lexical channel from the collection itself behind the same ``snapshot()`` (see the README).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import sqlite3
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +29,14 @@ import numpy as np
 from assistant.errors import EmbedderMismatch, StoreError, StoreUnavailable
 from ingest.chunk import Chunk
 from ingest.embed import Embedder, Vectors
+from ingest.sentences import SentenceVectors
+from ingest.snapshot import Shelf, Snapshot
+
+log = logging.getLogger(__name__)
 
 _PAGE = 5000
+# The collection's metadata key for its content version (``Store.version()``)
+VERSION_KEY = "content_version"
 # chromadb's HttpClient waits for a reply forever (httpx timeout=None): a stopped or overloaded
 # server would hang every question. Each request to a server gets these bounds instead.
 HTTP_TIMEOUT_SECONDS = 60.0
@@ -46,6 +62,11 @@ class Store(Protocol):
 
     def search(self, vector: Vectors, k: int) -> list[Hit]: ...
 
+    def nearest(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        """The ids of the ``k`` nearest chunks and their cosine similarity, nearest first:
+        ``search`` without reading the chunks (retrieval reads them from the snapshot)."""
+        ...
+
     def chunks(self) -> list[Chunk]: ...
 
     def count(self) -> int: ...
@@ -53,6 +74,22 @@ class Store(Protocol):
     def info(self) -> dict[str, Any]: ...
 
     def set_info(self, **values: str | int) -> None: ...
+
+    def version(self) -> str:
+        """The content version: ingest sets it from what the store holds (the same content,
+        the same version); any other write through this interface replaces it with one that
+        matches nothing. Empty for a store written before versions existed."""
+        ...
+
+    def snapshot(self, chunks: Sequence[Chunk] | None = None) -> Snapshot:
+        """Every chunk and the lexical index, for the current version: a persisted snapshot of
+        that version, else one rebuilt from ``chunks`` (the caller knows they are what the
+        store holds) or from the store, and persisted."""
+        ...
+
+    def sentence_vectors(self) -> SentenceVectors | None:
+        """The vectors of passage sentences embedded at ingest, where the store keeps them."""
+        ...
 
 
 class _ChromaEmbeddingFunction:
@@ -136,9 +173,22 @@ def chroma_client(data_dir: Path | None, url: str | None) -> Any:
 
 
 class ChromaStore:
-    def __init__(self, client: Any, collection: str, embedder: Embedder, where: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        collection: str,
+        embedder: Embedder,
+        where: str,
+        local: Path | None = None,
+    ) -> None:
+        """``local``: the folder for the snapshots and sentence vectors of this collection
+        (none: snapshots are built in memory at every open, sentences embedded per question)."""
         self.where = where
         self.embedder = embedder
+        self.local = local
+        self._shelf = Shelf(local / "snapshots") if local else None
+        self._sentences: SentenceVectors | None = None
+        self._settled = True  # no write through this object since the version was set
         try:
             self._collection = client.get_or_create_collection(
                 collection,
@@ -161,7 +211,12 @@ class ChromaStore:
         cls, embedder: Embedder, collection: str, data_dir: Path | None, url: str | None
     ) -> ChromaStore:
         where = f"Chroma server {url}" if url else f"{data_dir}"
-        return cls(chroma_client(data_dir, url), collection, embedder, where)
+        local = None
+        if data_dir is not None:
+            # a server's collections are told apart by the server's address
+            prefix = f"{hashlib.sha256(url.encode()).hexdigest()[:12]}-" if url else ""
+            local = data_dir / "index" / f"{prefix}{collection}"
+        return cls(chroma_client(data_dir, url), collection, embedder, where, local)
 
     @classmethod
     def reset(cls, collection: str, data_dir: Path | None, url: str | None) -> Path | None:
@@ -216,6 +271,7 @@ class ChromaStore:
     def add(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
         if not chunks:
             return
+        self._unsettle()
         try:
             self._collection.add(
                 ids=[chunk.chunk_id for chunk in chunks],
@@ -229,6 +285,7 @@ class ChromaStore:
     def update_metadata(self, chunks: Sequence[Chunk]) -> None:
         if not chunks:
             return
+        self._unsettle()
         try:
             self._collection.update(
                 ids=[chunk.chunk_id for chunk in chunks],
@@ -240,6 +297,7 @@ class ChromaStore:
     def delete(self, ids: Sequence[str]) -> None:
         if not ids:
             return
+        self._unsettle()
         try:
             self._collection.delete(ids=list(ids))
         except Exception as error:
@@ -266,6 +324,20 @@ class ChromaStore:
             )
         ]
 
+    def nearest(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        try:
+            result = self._collection.query(
+                query_embeddings=np.atleast_2d(np.asarray(vector, dtype=np.float32)),
+                n_results=k,
+                include=["distances"],
+            )
+        except Exception as error:
+            raise _wrap(error, self.where) from error
+        return [
+            (str(chunk_id), 1.0 - float(distance))
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]
+
     def count(self) -> int:
         try:
             return int(self._collection.count())
@@ -281,6 +353,43 @@ class ChromaStore:
             self._collection.modify(metadata=merged)
         except Exception as error:
             raise _wrap(error, self.where) from error
+        if VERSION_KEY in values:
+            self._settled = True
+
+    # -- content version, snapshot, sentence vectors -----------------------------------------
+    def version(self) -> str:
+        return str(self.info().get(VERSION_KEY, ""))
+
+    def _unsettle(self) -> None:
+        """Before the first write since the version was set: a version no snapshot has."""
+        if self._settled:
+            self.set_info(**{VERSION_KEY: f"unsettled-{uuid.uuid4().hex}"})
+            self._settled = False
+
+    def snapshot(self, chunks: Sequence[Chunk] | None = None) -> Snapshot:
+        version, count = self.version(), self.count()
+        if self._shelf is not None:
+            found = self._shelf.find(version, count)
+            if found is not None:
+                return found
+        held = list(chunks) if chunks is not None and len(chunks) == count else self.chunks()
+        if self._shelf is None or not version:
+            return Snapshot.build(held, version)
+        return self._shelf.save(version, held)
+
+    def sentence_vectors(self) -> SentenceVectors | None:
+        if self.local is None:
+            return None
+        if self._sentences is None:
+            try:
+                self._sentences = SentenceVectors(
+                    self.local / "sentences.sqlite", self.embedder.identity, self.embedder.dimension
+                )
+            except (OSError, sqlite3.Error) as error:
+                # a cache: without it, sentences are embedded per question, as before
+                log.warning("sentence vectors unavailable in %s: %s", self.local, error)
+                return None
+        return self._sentences
 
 
 def _wrap(error: Exception, where: str) -> StoreError:

@@ -13,7 +13,7 @@ import pytest
 from fakes import EmbedderFailure, FailingEmbedder, FakeEmbedder, GatedEmbedder
 
 from assistant.errors import IngestLocked, StoreUnavailable
-from ingest.chunk import Chunk
+from ingest.chunk import Chunk, quotable_sentences
 from ingest.embed import Embedder
 from ingest.index import IngestReport, ingest, prepare
 from ingest.store import ChromaStore
@@ -78,6 +78,13 @@ def ingested(bench: Workbench) -> Workbench:
     return bench
 
 
+def sentences_of(chunks: list[Chunk]) -> list[str]:
+    """The quotable sentences of ``chunks``, each once: what ingest embeds besides the chunks."""
+    return list(
+        dict.fromkeys(text for chunk in chunks for _, text in quotable_sentences(chunk.text))
+    )
+
+
 def assert_store_matches_corpus(bench: Workbench) -> None:
     expected = bench.expected()
     store = bench.store()
@@ -98,7 +105,10 @@ def test_the_first_run_embeds_every_chunk_once(bench: Workbench) -> None:
         0,
     )
     assert (report.documents, report.chunks, report.failures) == (3, len(expected), ())
-    assert sorted(embedder.texts_embedded) == sorted(chunk.embed_text for chunk in expected)
+    # every chunk, then every quotable sentence (for extractive answers), each once
+    assert sorted(embedder.texts_embedded) == sorted(
+        [chunk.embed_text for chunk in expected] + sentences_of(expected)
+    )
     assert {call.kind for call in embedder.calls} == {"passage"}
     assert_store_matches_corpus(bench)
     info = bench.store().info()
@@ -137,6 +147,7 @@ def test_ingest_is_idempotent_on_a_chroma_server_too(
 
 def test_editing_one_paragraph_replaces_exactly_its_chunk(ingested: Workbench) -> None:
     before = set(ingested.store().records())
+    sentences_before = set(sentences_of(ingested.expected()))
     # same length: no other chunk moves
     ingested.edit(ORIGINAL, "創業圈的風向標已徹底轉向。", "創業圈的風向標已完全轉向。")
     embedder = FakeEmbedder()
@@ -148,7 +159,10 @@ def test_editing_one_paragraph_replaces_exactly_its_chunk(ingested: Workbench) -
     assert len(before - after) == 1
     new_chunk = next(chunk for chunk in ingested.expected() if chunk.chunk_id == new_id)
     assert "創業圈的風向標已完全轉向。" in new_chunk.text
-    assert embedder.texts_embedded == [new_chunk.embed_text]
+    # the chunk, and of its sentences only the edited one
+    new_sentences = [t for t in sentences_of([new_chunk]) if t not in sentences_before]
+    assert len(new_sentences) == 1 and "創業圈的風向標已完全轉向。" in new_sentences[0]
+    assert embedder.texts_embedded == [new_chunk.embed_text, *new_sentences]
     assert_store_matches_corpus(ingested)
 
 
@@ -165,7 +179,7 @@ def test_an_edit_that_moves_later_chunks_relabels_them_without_embedding(
     ]
     assert moved and all(chunk.doc_id == "taiwan-japan-deep-tech-2025" for chunk in moved)
     assert (report.added, report.deleted, report.updated) == (1, 1, len(moved))
-    assert len(embedder.texts_embedded) == 1
+    assert len(embedder.texts_embedded) == 2  # the edited chunk and its edited sentence
     assert_store_matches_corpus(ingested)
 
 
@@ -187,7 +201,12 @@ def test_a_new_document_is_added_alone(ingested: Workbench) -> None:
     embedder = FakeEmbedder()
     report = ingested.run(embedder)
     assert (report.added, report.unchanged, report.deleted, report.documents) == (2, n, 0, 4)
-    assert len(embedder.texts_embedded) == 2
+    assert embedder.texts_embedded == [
+        "會議紀錄\n出島機制讓新創合作繞過本社流程。",
+        "會議紀錄\n耐心資本需要時間。",
+        "出島機制讓新創合作繞過本社流程。",
+        "耐心資本需要時間。",
+    ]
     assert_store_matches_corpus(ingested)
 
 

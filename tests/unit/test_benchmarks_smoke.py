@@ -21,7 +21,7 @@ def test_synthetic_chunks_are_deterministic_multilingual_and_searchable() -> Non
     assert {c.lang for c in first} == set(synthetic.LANGS)
     assert len({c.chunk_id for c in first}) == 60
 
-    index = LexicalIndex([chunk.embed_text for chunk in first])
+    index = LexicalIndex.build([chunk.embed_text for chunk in first])
     hits = index.top(first[0].text, 5)
     assert hits and hits[0][0] == 0
 
@@ -38,16 +38,21 @@ def test_hash_embedder_is_deterministic_and_counts_what_it_embeds() -> None:
 @pytest.mark.unit
 def test_table_shows_medians_and_the_ratio_to_the_baseline() -> None:
     report = Report(mode="test")
-    report.rows.append(Row("warm", "hybrid", "ms", Summary.of([1, 2, 3]), Summary.of([4, 6, 8])))
+    report.rows.append(
+        Row("warm", "ask", "ms", Summary.of([1, 2, 3]), Summary.of([4, 6, 8]), headline=True)
+    )
+    report.rows.append(Row("warm", "dense only", "ms", Summary.of([1]), Summary.of([2])))
     assert report.rows[0].advantage == pytest.approx(3.0)
     assert "3.0× faster" in table(report)
+    assert "dense only" not in table(report) and "dense only" in table(report, details=True)
 
 
 @pytest.mark.unit
-def test_services_sections_run_only_when_asked_for() -> None:
+def test_the_model_runs_only_when_asked_for_and_the_chat_can_be_left_out() -> None:
     assert parse_args([]).sections == list(DEFAULT)
-    assert set(DEFAULT) < set(SECTIONS) == {*DEFAULT, "ui", "llm"}
-    args = parse_args(["--quick", "--only", "warm", "--ui", "--llm", "local", "--profile"])
+    assert set(DEFAULT) < set(SECTIONS) == {*DEFAULT, "llm"}
+    assert "ui" not in parse_args(["--no-ui"]).sections
+    args = parse_args(["--quick", "--only", "warm", "ui", "--llm", "local", "--profile"])
     assert (args.quick, args.profile, args.llm) == (True, True, "local")
     assert args.sections == ["warm", "ui", "llm"]
     assert parse_args(["--only", "ui"]).sections == ["ui"]
