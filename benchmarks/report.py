@@ -139,6 +139,8 @@ def advantage_cell(row: Row) -> str:
     ratio = row.advantage
     if ratio is None:
         return "—"
+    if row.better == "lower" and row.unit not in ("s", "ms"):  # a size: tokens, MB
+        return f"{ratio:.1f}× fewer" if ratio >= 1 else f"{1 / ratio:.1f}× more"
     if row.better == "lower":
         return f"{ratio:.1f}× faster" if ratio >= 1 else f"{1 / ratio:.1f}× slower"
     return f"{ratio:.2f}× higher" if ratio >= 1 else f"{ratio:.2f}× (lower)"

@@ -48,6 +48,15 @@ def test_table_shows_medians_and_the_ratio_to_the_baseline() -> None:
 
 
 @pytest.mark.unit
+def test_a_smaller_size_is_fewer_not_faster() -> None:
+    report = Report(mode="test")
+    report.rows.append(Row("llm", "prompt", "tokens", Summary.of([100]), Summary.of([650])))
+    report.rows.append(Row("cold", "peak RSS", "MB", Summary.of([900]), Summary.of([300])))
+    shown = table(report, details=True)
+    assert "6.5× fewer" in shown and "3.0× more" in shown and "faster" not in shown
+
+
+@pytest.mark.unit
 def test_the_model_runs_only_when_asked_for_and_the_chat_can_be_left_out() -> None:
     assert parse_args([]).sections == list(DEFAULT)
     assert set(DEFAULT) < set(SECTIONS) == {*DEFAULT, "llm"}
