@@ -132,26 +132,20 @@ class ChunkTable(Sequence[Chunk]):
     def at(self, positions: Sequence[int]) -> list[Chunk]:
         """The chunks at ``positions``, in that order."""
         wanted = list(positions)
-        found: dict[int, Chunk] = {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            rows = self._rows(
-                f"SELECT * FROM chunks WHERE position IN ({','.join('?' * len(batch))})", batch
-            )
-            found.update((int(row[0]), _chunk(row)) for row in rows)
+        found = {int(row[0]): _chunk(row) for row in self._where_in("position", wanted)}
         return [found[position] for position in wanted]
 
     def with_ids(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """The chunks of those ``chunk_ids`` that the table holds, by id."""
         wanted = list(dict.fromkeys(chunk_ids))
-        found: dict[str, Chunk] = {}
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            rows = self._rows(
-                f"SELECT * FROM chunks WHERE chunk_id IN ({','.join('?' * len(batch))})", batch
-            )
-            found.update((str(row[1]), _chunk(row)) for row in rows)
-        return found
+        return {str(row[1]): _chunk(row) for row in self._where_in("chunk_id", wanted)}
+
+    def _where_in(self, column: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        """The rows whose ``column`` is one of ``values``, 500 parameters to a query."""
+        for start in range(0, len(values), 500):
+            batch = values[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            yield from self._rows(f"SELECT * FROM chunks WHERE {column} IN ({marks})", batch)
 
     def paragraph(self, doc_id: str, paragraph: int) -> list[Chunk]:
         """The chunks of one paragraph of one document, in reading order."""
