@@ -16,7 +16,7 @@ import numpy as np
 from assistant.messages import language_name, message
 from assistant.text import Language, lexical_tokens
 from assistant.thresholds import refusal as fitted_refusal
-from assistant.types import Answer, Citation, Passage, SentenceCheck
+from assistant.types import Answer, Citation, Mode, Passage, SentenceCheck
 from ingest.chunk import quotable_sentences
 
 MAX_SENTENCES = 3
@@ -119,31 +119,55 @@ def compose(
     chosen: Sequence[ScoredSentence],
     evidence: float,
 ) -> Answer:
-    numbers: dict[int, int] = {}
-    quotes: dict[int, list[str]] = {}
-    pieces: list[str] = []
-    checks: list[SentenceCheck] = []
-    for sentence in chosen:
-        n = numbers.setdefault(sentence.passage, len(numbers) + 1)
-        quotes.setdefault(sentence.passage, []).append(sentence.text)
-        pieces.append(f"{sentence.text}[{n}]")
-        checks.append(SentenceCheck(sentence.text, (n,), True, 1.0, "quoted verbatim"))
-    cited_languages = {passages[p].lang for p in numbers}
-    intro = message("answer.intro", language)
+    return compose_quotes(
+        question, language, [(passages[s.passage], s.text) for s in chosen], evidence
+    )
+
+
+def intro(language: Language, cited_languages: set[str]) -> str:
+    """The line before the quotes, which says in which language they are when none is in the
+    question's."""
+    line = message("answer.intro", language)
     if cited_languages and language not in cited_languages:
         names = "、".join(language_name(lang, language) for lang in sorted(cited_languages))
         gap = " " if language == "en" else ""
-        intro += gap + message("answer.quoted_in", language, lang=names)
+        line += gap + message("answer.quoted_in", language, lang=names)
+    return line
+
+
+def compose_quotes(
+    question: str,
+    language: Language,
+    quotes: Sequence[tuple[Passage, str]],
+    evidence: float,
+    mode: Mode = "extractive",
+    reasons: Sequence[str] = (),
+) -> Answer:
+    """The answer that quotes ``quotes`` in their order, each followed by the ``[n]`` of its
+    passage, passages numbered in the order first quoted; ``reasons`` say why each is there
+    (by default "quoted verbatim")."""
+    numbers: dict[str, int] = {}
+    cited: dict[str, Passage] = {}
+    said: dict[str, list[str]] = {}
+    pieces: list[str] = []
+    checks: list[SentenceCheck] = []
+    for index, (passage, text) in enumerate(quotes):
+        n = numbers.setdefault(passage.chunk_id, len(numbers) + 1)
+        cited[passage.chunk_id] = passage
+        said.setdefault(passage.chunk_id, []).append(text)
+        pieces.append(f"{text}[{n}]")
+        reason = reasons[index] if index < len(reasons) else "quoted verbatim"
+        checks.append(SentenceCheck(text, (n,), True, 1.0, reason))
     body = (" " if language == "en" else "").join(pieces)
     citations = tuple(
-        Citation(n, passages[p], tuple(quotes[p]))
-        for p, n in sorted(numbers.items(), key=lambda item: item[1])
+        Citation(n, cited[chunk_id], tuple(said[chunk_id]))
+        for chunk_id, n in sorted(numbers.items(), key=lambda item: item[1])
     )
     return Answer(
         question=question,
         language=language,
-        mode="extractive",
-        answer=f"{intro}\n{body}",
+        mode=mode,
+        answer=f"{intro(language, {p.lang for p in cited.values()})}\n{body}",
         refused=False,
         citations=citations,
         grounding="supported",

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import ScoredSentence
+from assistant.answer import ScoredSentence, compose_quotes, intro
 from assistant.citations import Sentence, normalise_markers, sentences_with_citations
 from assistant.errors import GenerationFailed
 from assistant.grounding import Verifier
@@ -37,8 +37,15 @@ from assistant.llm import (
     stream_with_deadline,
 )
 from assistant.messages import message, translations
-from assistant.safety import Cleaner, Quoted, format_passages, quote, without_instructions
-from assistant.structured import ReplyReader, response_format
+from assistant.safety import (
+    Cleaner,
+    Quoted,
+    escape_delimiters,
+    format_passages,
+    quote,
+    without_instructions,
+)
+from assistant.structured import ChoiceReader, ReplyReader, choice_format, response_format
 from assistant.text import Language, detect_language, has_searchable_content, lexical_tokens
 from assistant.types import Answer, Citation, Passage, SentenceCheck
 from ingest.tokens import count_tokens
@@ -47,11 +54,13 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.runnables import Runnable
 
-    from assistant.settings import Settings
+    from assistant.settings import AnswerStyle, Settings
 
 log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 4
+MAX_QUOTES = 3  # sentences the model may pick, when it answers with quotes
+PICKED = "quoted verbatim, picked by the model"
 EXCERPT_SENTENCES = 5  # the best sentences of the extractive scoring, each with its neighbour
 EXCERPT_PASSAGES = 4
 # Prompt length is latency: a two-core machine reads about 100 tokens a second.
@@ -61,14 +70,14 @@ COVERED = 0.6
 
 
 # -- step 1: the sentences that matter ---------------------------------------------------------
-def excerpts(
+def excerpt_sentences(
     passages: Sequence[Passage], ranked: Sequence[ScoredSentence]
-) -> list[tuple[int, str]]:
+) -> list[ScoredSentence]:
     """What goes to the model: the best sentences of the extractive scoring, each with the
     sentence after it (a definition often follows the term's first mention), grouped by
-    passage in the passages' order of merit and within ``EXCERPT_TOKENS`` in all. Returns
-    (index into ``passages``, excerpt) pairs."""
-    texts = {(s.passage, s.position): s.text for s in ranked}
+    passage in the passages' order of merit, in their order within each, and within
+    ``EXCERPT_TOKENS`` in all."""
+    by_key = {(s.passage, s.position): s for s in ranked}
     picked: dict[int, set[int]] = {}
     budget = EXCERPT_TOKENS
     for sentence in sorted(ranked, key=lambda s: -s.score)[:EXCERPT_SENTENCES]:
@@ -76,18 +85,38 @@ def excerpts(
             continue
         for position in (sentence.position, sentence.position + 1):
             key = (sentence.passage, position)
-            if key not in texts or position in picked.get(sentence.passage, set()):
+            if key not in by_key or position in picked.get(sentence.passage, set()):
                 continue
-            cost = count_tokens(texts[key])
+            cost = count_tokens(by_key[key].text)
             if cost > budget and picked:
                 continue
             budget -= cost
             picked.setdefault(sentence.passage, set()).add(position)
-    found = []
-    for index, positions in picked.items():
-        gap = " " if passages[index].lang == "en" else ""
-        found.append((index, gap.join(texts[(index, p)] for p in sorted(positions))))
-    return found
+    return [by_key[(index, p)] for index, positions in picked.items() for p in sorted(positions)]
+
+
+def excerpts(
+    passages: Sequence[Passage], ranked: Sequence[ScoredSentence]
+) -> list[tuple[int, str]]:
+    """``excerpt_sentences`` joined by passage: (index into ``passages``, excerpt) pairs."""
+    grouped: dict[int, list[str]] = {}
+    for sentence in excerpt_sentences(passages, ranked):
+        grouped.setdefault(sentence.passage, []).append(sentence.text)
+    return [
+        (index, (" " if passages[index].lang == "en" else "").join(texts))
+        for index, texts in grouped.items()
+    ]
+
+
+def numbered_sentences(sentences: Sequence[ScoredSentence]) -> str:
+    """The sentences as the model reads them when it answers with quotes: numbered from 1, a
+    blank line between passages, prompt delimiters escaped."""
+    lines: list[str] = []
+    for n, sentence in enumerate(sentences, 1):
+        if n > 1 and sentence.passage != sentences[n - 2].passage:
+            lines.append("")
+        lines.append(f"[{n}] {escape_delimiters(sentence.text)}")
+    return "\n".join(lines)
 
 
 def prompt_inputs(question: str, language: Language, quoted: Quoted) -> dict[str, Any]:
@@ -224,15 +253,23 @@ class AnswerGenerator:
         verifier: Verifier,
         timeout: float = 60.0,
         structured: bool = True,
+        answers: AnswerStyle = "quotes",
     ) -> None:
         self.model = model
         self.verifier = verifier
         self.timeout = timeout
         self.structured = structured
+        self.answers = answers
 
     @classmethod
     def from_settings(cls, settings: Settings, verifier: Verifier) -> AnswerGenerator:
-        return cls(chat_model(settings), verifier, settings.llm_timeout, settings.llm_structured)
+        return cls(
+            chat_model(settings),
+            verifier,
+            settings.llm_timeout,
+            settings.llm_structured,
+            settings.llm_answers,
+        )
 
     def stream(
         self,
@@ -245,6 +282,11 @@ class AnswerGenerator:
         """Raises ``GenerationFailed`` (before any text is shown) when the endpoint fails.
         ``ranked`` scores the sentences of ``passages`` once their instruction-like sentences
         are removed (``without_instructions``); ``extractive`` is the answer to fall back on."""
+        if self.answers == "quotes":
+            yield from self._quotes(
+                question, language, without_instructions(passages), ranked, extractive
+            )
+            return
         # Step 1: the sentences that matter, as quoted material; what reads as instructions
         # to a model is held back (and tokens only found there are never shown)
         held_back = quote(passages, question)
@@ -352,14 +394,7 @@ class AnswerGenerator:
         # Step 4: decide
         if not answerable or not composer.shown:
             kind = "model_unanswerable" if not answerable else "model_unverified"
-            notice = message(f"notice.{kind}", language)
-            yield from extractive.answer.splitlines(keepends=True)
-            yield replace(
-                extractive,
-                notice=f"{notice} {extractive.notice}" if extractive.notice else notice,
-                sentences=extractive.sentences + tuple(composer.dropped),
-                timings_ms={**extractive.timings_ms, **timings},
-            )
+            yield from _fallback(extractive, language, kind, composer.dropped, timings)
             return
         # The quotes the extractive answer chose stay, after the model's sentences, where
         # those do not already say them: the generated answer never holds less.
@@ -394,6 +429,81 @@ class AnswerGenerator:
             evidence=extractive.evidence,
         )
 
+    def _quotes(
+        self,
+        question: str,
+        language: Language,
+        passages: Sequence[Passage],
+        ranked: Sequence[ScoredSentence],
+        extractive: Answer,
+    ) -> Iterator[str | Answer]:
+        """The answer in quotes the model picks: it names passage sentences by number (the
+        most direct first) and each is shown verbatim, with its citation, as soon as it is
+        named; the extractive answer's quotes follow where the model left them out. A model
+        that names none, or says the sentences do not answer, gives the extractive answer."""
+        # Step 1: the sentences that matter, numbered
+        candidates = excerpt_sentences(passages, ranked)
+        inputs: dict[str, Any] = {
+            "question": question,
+            "max_sentences": MAX_QUOTES,
+            "sentences": numbered_sentences(candidates),
+        }
+        timings: dict[str, float] = {"prompt_chars": float(len(inputs["sentences"]))}
+        started = time.perf_counter()
+        chain = load_prompt("answer-quotes.md") | self.model.bind(
+            response_format=choice_format(len(candidates), MAX_QUOTES)
+        )
+        # Step 2: each sentence shown as the model names it
+        reader = ChoiceReader()
+        quotes: list[tuple[Passage, str]] = []
+        shown_numbers: dict[str, int] = {}
+        failure: GenerationFailed | None = None
+        try:
+            for piece in self._pieces(chain, inputs, timings, started):
+                for number in reader.feed(piece):
+                    if reader.answerable is False or not 1 <= number <= len(candidates):
+                        continue
+                    sentence = candidates[number - 1]
+                    quote_ = (passages[sentence.passage], sentence.text)
+                    if quote_ in quotes:
+                        continue
+                    quotes.append(quote_)
+                    yield _quote_piece(language, quote_, shown_numbers, first=len(quotes) == 1)
+                    timings.setdefault("first_sentence", _ms(started))
+            if reader.position is None:
+                raise GenerationFailed("garbage", "the reply is not the JSON asked for")
+        except GenerationFailed as error:
+            if not quotes:
+                raise  # nothing shown yet: the extractive answer, with the reason
+            failure = error
+        timings["generate"] = _ms(started)
+        # Step 3: decide
+        if reader.answerable is False or not quotes:
+            yield from _fallback(extractive, language, "model_unanswerable", (), timings)
+            return
+        # The extractive answer's quotes stay, after the model's: never less than it.
+        picked = len(quotes)
+        for citation in extractive.citations:
+            for text in citation.quotes:
+                if (citation.passage, text) not in quotes:
+                    quotes.append((citation.passage, text))
+                    yield _quote_piece(language, quotes[-1], shown_numbers, first=False)
+        answer = compose_quotes(
+            question,
+            language,
+            quotes,
+            extractive.evidence,
+            mode="generative",
+            reasons=[PICKED] * picked,
+        )
+        notice = None
+        if failure is not None:
+            kind = failure.kind if failure.kind in ("timeout", "unavailable") else "garbage"
+            notice = message(
+                "notice.cut_short", language, reason=message(f"reason.{kind}", language)
+            )
+        yield replace(answer, timings_ms=timings, notice=notice)
+
     def _pieces(
         self, chain: Any, inputs: dict[str, Any], timings: dict[str, float], started: float
     ) -> Iterator[str]:
@@ -406,6 +516,36 @@ class AnswerGenerator:
             if piece and "first_token" not in timings:  # (servers open with an empty delta)
                 timings["first_token"] = _ms(started)
             yield piece
+
+
+def _quote_piece(
+    language: Language, quote: tuple[Passage, str], numbers: dict[str, int], first: bool
+) -> str:
+    """The text ``compose_quotes`` gives ``quote``, as it streams: the first one after the
+    intro line, passages numbered in the order first quoted."""
+    passage, text = quote
+    n = numbers.setdefault(passage.chunk_id, len(numbers) + 1)
+    if first:
+        return f"{intro(language, {passage.lang})}\n{text}[{n}]"
+    return f"{' ' if language == 'en' else ''}{text}[{n}]"
+
+
+def _fallback(
+    extractive: Answer,
+    language: Language,
+    kind: str,
+    dropped: Sequence[SentenceCheck],
+    timings: dict[str, float],
+) -> Iterator[str | Answer]:
+    """The extractive answer, with a notice saying why the model's is not shown."""
+    notice = message(f"notice.{kind}", language)
+    yield from extractive.answer.splitlines(keepends=True)
+    yield replace(
+        extractive,
+        notice=f"{notice} {extractive.notice}" if extractive.notice else notice,
+        sentences=extractive.sentences + tuple(dropped),
+        timings_ms={**extractive.timings_ms, **timings},
+    )
 
 
 def _ms(started: float) -> float:

@@ -106,9 +106,14 @@ def format_passages(quoted: Quoted) -> str:
     machine reads about 100 tokens a second."""
     blocks = []
     for n, text in enumerate(quoted.texts, 1):
-        body = _DELIMITER.sub(r"‹\1", text)
+        body = escape_delimiters(text)
         blocks.append(f'<passage n="{n}">\n{body}\n</passage>')
     return "\n\n".join(blocks)
+
+
+def escape_delimiters(text: str) -> str:
+    """``text`` with what would read as the prompt's own tags (<passage>, <question>) defused."""
+    return _DELIMITER.sub(r"‹\1", text)
 
 
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|<img\b[^>]*>", re.IGNORECASE)

@@ -4,9 +4,14 @@ file) at the entry points — CLI, UI, ``Assistant()`` — and passed down from 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# How a configured model answers: picking passage sentences that are shown verbatim ("quotes",
+# which a small model cannot make unfaithful), or writing its own checked sentences ("written").
+AnswerStyle = Literal["quotes", "written"]
 
 
 class Settings(BaseSettings):
@@ -42,6 +47,11 @@ class Settings(BaseSettings):
         True,
         description="Ask for JSON-schema output (sentences with passage numbers); false for an "
         "endpoint without structured output, which then writes [n] markers.",
+    )
+    llm_answers: AnswerStyle = Field(
+        "quotes",
+        description="'quotes': the model picks passage sentences, shown verbatim (the shipped "
+        "1.5B model); 'written': it writes sentences, each checked before it is shown.",
     )
     judge_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint of the grounding judge (else the LLM's)."

@@ -107,7 +107,9 @@ def test_generated_answer_is_parsed_and_every_sentence_checked(
     """Whatever the weak model writes: only checked sentences are shown, each citing a passage
     that was given, and what is shown is the final answer (nothing withdrawn)."""
     verifier = OfflineVerifier(e5_embedder)
-    generator = AnswerGenerator(chat_model(settings_for(llm_server), MAX_TOKENS), verifier, 600)
+    generator = AnswerGenerator(
+        chat_model(settings_for(llm_server), MAX_TOKENS), verifier, 600, answers="written"
+    )
     ranked, floor = evidence(e5_workspace.assistant, "What is ringi?", passages)
     pieces = list(answer_stream(generator, "What is ringi?", "en", passages, ranked, floor))
     final = pieces[-1]
@@ -131,7 +133,10 @@ def test_the_verifier_drops_what_the_weak_model_invents(
     writes about it is dropped, never shown."""
     question = "In which year did the Kakehashi program land its first startup on the Moon?"
     generator = AnswerGenerator(
-        chat_model(settings_for(llm_server), MAX_TOKENS), OfflineVerifier(e5_embedder), 600
+        chat_model(settings_for(llm_server), MAX_TOKENS),
+        OfflineVerifier(e5_embedder),
+        600,
+        answers="written",
     )
     ranked, _ = evidence(e5_workspace.assistant, question, passages)
     final = list(answer_stream(generator, question, "en", passages, ranked, _quoted()))[-1]
