@@ -16,7 +16,7 @@ import numpy as np
 from assistant.messages import language_name, message
 from assistant.text import Language, lexical_tokens
 from assistant.thresholds import refusal as fitted_refusal
-from assistant.types import Answer, Citation, Mode, Passage, SentenceCheck
+from assistant.types import QUOTED, Answer, Citation, Mode, Passage, SentenceCheck
 from ingest.chunk import quotable_sentences
 
 MAX_SENTENCES = 3
@@ -145,7 +145,7 @@ def compose_quotes(
 ) -> Answer:
     """The answer that quotes ``quotes`` in their order, each followed by the ``[n]`` of its
     passage, passages numbered in the order first quoted; ``reasons`` say why each is there
-    (by default "quoted verbatim")."""
+    (by default ``QUOTED``)."""
     numbers: dict[str, int] = {}
     cited: dict[str, Passage] = {}
     said: dict[str, list[str]] = {}
@@ -156,7 +156,7 @@ def compose_quotes(
         cited[passage.chunk_id] = passage
         said.setdefault(passage.chunk_id, []).append(text)
         pieces.append(f"{text}[{n}]")
-        reason = reasons[index] if index < len(reasons) else "quoted verbatim"
+        reason = reasons[index] if index < len(reasons) else QUOTED
         checks.append(SentenceCheck(text, (n,), True, 1.0, reason))
     body = (" " if language == "en" else "").join(pieces)
     citations = tuple(

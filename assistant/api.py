@@ -150,6 +150,7 @@ class Assistant:
             "embedder": self.embedder.identity,
             "mode": "generative" if self.settings.llm_configured else "extractive",
             "model": self.settings.llm_model if self.settings.llm_configured else None,
+            "answers": self.settings.llm_answers if self.settings.llm_configured else None,
             "ingested_at": info.get("ingested_at"),
             "store": str(self.settings.chroma_url or self.settings.data_dir),
         }

@@ -47,7 +47,7 @@ from assistant.safety import (
 )
 from assistant.structured import ChoiceReader, ReplyReader, choice_format, response_format
 from assistant.text import Language, detect_language, has_searchable_content, lexical_tokens
-from assistant.types import Answer, Citation, Passage, SentenceCheck
+from assistant.types import QUOTED, Answer, Citation, Passage, SentenceCheck
 from ingest.tokens import count_tokens
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 4
 MAX_QUOTES = 3  # sentences the model may pick, when it answers with quotes
-PICKED = "quoted verbatim, picked by the model"
+PICKED = f"{QUOTED}, picked by the model"
 EXCERPT_SENTENCES = 5  # the best sentences of the extractive scoring, each with its neighbour
 EXCERPT_PASSAGES = 4
 # Prompt length is latency: a two-core machine reads about 100 tokens a second.
@@ -401,7 +401,7 @@ class AnswerGenerator:
         for citation in extractive.citations:
             for text in citation.quotes:
                 if not composer.says(text):
-                    check = SentenceCheck(text, (1,), True, 1.0, "quoted verbatim")
+                    check = SentenceCheck(text, (1,), True, 1.0, QUOTED)
                     yield composer.add(check, [citation.passage])
         notices = []
         if failure is not None:

@@ -112,6 +112,9 @@ class Citation:
         }
 
 
+QUOTED = "quoted verbatim"  # the reason of a sentence that is a passage's own words
+
+
 @dataclass(frozen=True)
 class SentenceCheck:
     """One answer sentence and whether the passages it cites support it."""
@@ -121,6 +124,11 @@ class SentenceCheck:
     supported: bool
     score: float
     reason: str = ""
+
+    @property
+    def is_quote(self) -> bool:
+        """Whether the sentence is a passage's own words, not a model's."""
+        return self.reason.startswith(QUOTED)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -100,13 +100,19 @@ def answer_sentences(answer: str) -> list[tuple[str, list[int]]]:
 
 # -- one question ------------------------------------------------------------------------------
 def _language_match(answer: Any, language: str) -> bool:
-    """A generated answer must be written in the question's language; an extractive one quotes
-    the corpus (in another language where no edition exists) under a frame in that language."""
+    """A generated answer must be written in the question's language; one that quotes the
+    corpus (extractive, or quotes the model picked) does so under a frame in that language, in
+    another language only where no edition exists, and says so."""
     if answer.language != language:
         return False
-    if answer.mode != "generative" or answer.refused:
+    if answer.mode != "generative" or answer.refused or quotes_only(answer):
         return True
     return bool(detect_language(without_markers(answer.answer)) == language)
+
+
+def quotes_only(answer: Any) -> bool:
+    """Whether every sentence of ``answer`` is a verbatim quote (none written by a model)."""
+    return bool(answer.sentences) and all(check.is_quote for check in answer.sentences)
 
 
 def first_text_ms(timings: dict[str, float]) -> float:

@@ -343,7 +343,12 @@ def status_line(status: dict[str, Any] | None, language: str) -> str:
     if not status.get("chunks"):
         return f'<div class="kk-status kk-warn">{esc(text("status_empty", language))}</div>'
     generative = status.get("mode") == "generative" and status.get("model")
-    mode = text("mode_generative" if generative else "mode_extractive", language)
+    if not generative:
+        mode = text("mode_extractive", language)
+    elif status.get("answers") == "quotes":
+        mode = text("mode_quotes", language)
+    else:
+        mode = text("mode_generative", language)
     documents = status.get("documents", 0)
     moment = _moment(status.get("ingested_at"))
     if moment is None:

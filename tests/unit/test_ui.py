@@ -301,6 +301,8 @@ def test_the_status_line_keeps_the_details_for_program_staff_in_its_tooltip() ->
     generative = render.status_line({**STATUS, "mode": "generative", "model": "<gemma>"}, "ja")
     assert "言語モデル &lt;gemma&gt;" in generative and "<gemma>" not in generative
     assert "言語モデルが作成" in generative
+    quotes = {**STATUS, "mode": "generative", "model": "qwen", "answers": "quotes"}
+    assert "言語モデルが選んだ資料からの引用" in render.status_line(quotes, "ja")
     undated = render.status_line({**STATUS, "ingested_at": None}, "en")
     assert ">3 documents · answers quote the documents</div>" in undated
 
