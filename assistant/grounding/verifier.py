@@ -83,6 +83,19 @@ class Signals:
 
 
 PAIRS = ("same", "same-en", "cross")
+# The offline verifier's rule families, each of which ``OfflineVerifier(disabled=...)`` can
+# switch off (``python -m eval.ablation`` measures what each is worth on held-out claims):
+# numbers     quantities the passages do not state, or state of something else (step 1)
+# entities    names (table, glossary, Latin-script names) the passages do not name (step 2)
+# swap        the claim fits the passages better with two countries exchanged (step 3)
+# roles       a claim clause says of one country what the passages say of another (step 3)
+# opposed_roles  an opposite term said of the other country (step 3)
+# negation    the claim negates what its best-matching sentence asserts, or the reverse (4)
+# opposites   the claim uses one side of an opposite, the passage the other (step 4)
+# clauses     the claim scored clause by clause, not only whole (step 5); off, it is one clause
+FAMILIES = frozenset(
+    {"numbers", "entities", "swap", "roles", "opposed_roles", "negation", "opposites", "clauses"}
+)
 # How much closer (cosine) a claim clause must be to another country's clause in the passage
 # than to its own subject's before its roles count as swapped.
 ROLE_MARGIN = 0.01
@@ -145,7 +158,12 @@ class OfflineVerifier:
         glossary: Path | None = None,
         thresholds: Thresholds | None = None,
         cache_size: int = 4096,
+        disabled: frozenset[str] = frozenset(),
     ) -> None:
+        unknown = disabled - FAMILIES
+        if unknown:
+            raise ValueError(f"unknown rule families {sorted(unknown)}: use {sorted(FAMILIES)}")
+        self.disabled = disabled  # rule families switched off (``FAMILIES``), for ablations
         self.embedder = embedder
         base = thresholds or Thresholds()
         if threshold is not None:  # one threshold for every pair of languages
@@ -190,27 +208,32 @@ class OfflineVerifier:
 
     # -- measurements ---------------------------------------------------------------------
     def signals(self, claim: str, passages: Sequence[str]) -> Signals:
+        """What the checks measure; a family in ``self.disabled`` measures nothing (its
+        signal is left at the value that vetoes nothing)."""
+        on = FAMILIES - self.disabled
         text = "\n".join(passages)
         language, passage_language = detect_language(claim), detect_language(text)
         # Step 1: numbers
-        numbers = tuple(str(q) for q in unmatched_quantities(claim, passages))
-        if not numbers and len(quantities(claim)) >= 2:
-            numbers = self._misplaced_quantities(claim, passages)
+        numbers: tuple[str, ...] = ()
+        if "numbers" in on:
+            numbers = tuple(str(q) for q in unmatched_quantities(claim, passages))
+            if not numbers and len(quantities(claim)) >= 2:
+                numbers = self._misplaced_quantities(claim, passages)
         # Step 2: entities
-        claim_entities = self.entities.keys(claim)
-        passage_entities = self.entities.keys(text)
-        known = {
-            word.casefold()
-            for mention in self.entities.mentions(claim)
-            for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", mention.surface)
-        }
-        missing = (
-            *self.entities.missing(claim, text),
-            *unnamed_names(claim, text, language, passage_language, known),
-        )
+        missing: tuple[str, ...] = ()
+        if "entities" in on:
+            known = {
+                word.casefold()
+                for mention in self.entities.mentions(claim)
+                for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", mention.surface)
+            }
+            missing = (
+                *self.entities.missing(claim, text),
+                *unnamed_names(claim, text, language, passage_language, known),
+            )
         # Step 5 (needed by 3 and 4): the best-matching passage segment
         segments = passage_segments(passages)
-        clauses = claim_clauses(claim)
+        clauses = claim_clauses(claim) if "clauses" in on else [claim]
         vectors = self.embed([claim, *clauses, *segments])
         claim_vector = vectors[0]
         clause_vectors = vectors[1 : 1 + len(clauses)]
@@ -221,11 +244,20 @@ class OfflineVerifier:
         clause_similarity = float(np.min(np.max(clause_vectors @ segment_vectors.T, axis=1)))
         lexical = lexical_coverage(claim, text)
         # Step 3: roles
-        swap_gain, pair = self._swap_gain(
-            claim, language, claim_entities, passage_entities, lexical, text
-        )
-        # Step 4: polarity against the best segment
-        mismatch = negation_conflict(claim, segments[best])
+        swap_gain, pair = -1.0, cast(tuple[str, ...], ())
+        if "swap" in on:
+            swap_gain, pair = self._swap_gain(
+                claim, language, self.entities.keys(claim), self.entities.keys(text), lexical, text
+            )
+        role_conflicts = 0
+        if "roles" in on:
+            role_conflicts = self._role_conflicts(claim, text, language, passage_language)
+        # Step 4: polarity against the best segment, and opposite terms
+        mismatch = "negation" in on and negation_conflict(claim, segments[best])
+        opposed = [
+            *(opposed_terms(claim, text) if "opposites" in on else []),
+            *(opposed_roles(claim, text, self.entities) if "opposed_roles" in on else []),
+        ]
         return Signals(
             unmatched_numbers=numbers,
             missing_entities=missing,
@@ -238,17 +270,11 @@ class OfflineVerifier:
             best_segment=segments[best],
             language=language,
             passage_language=passage_language,
-            opposed=tuple(
-                f"{o.claim_term} / {o.passage_term}"
-                for o in [
-                    *opposed_terms(claim, text),
-                    *opposed_roles(claim, text, self.entities),
-                ]
-            ),
+            opposed=tuple(f"{o.claim_term} / {o.passage_term}" for o in opposed),
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
             verbatim=quoted(claim, passages),
             clause_lexical=clause_lexical_coverage(clauses, text),
-            role_conflicts=self._role_conflicts(claim, text, language, passage_language),
+            role_conflicts=role_conflicts,
         )
 
     def _role_conflicts(self, claim: str, text: str, language: str, passage_language: str) -> int:

@@ -524,3 +524,18 @@ def test_japanese_subjects_marked_by_ga_and_objects_after_a_noun(
     # inside a subordinate clause が does not make the country the subject
     subjects = table.subject_pieces("台湾の起業家は、自らを「日本側の担当者が書けるよう支援する」")
     assert {who for who, _ in subjects} == {"taiwan"}
+
+
+def test_a_rule_family_switched_off_measures_nothing() -> None:
+    wrong = "根據日本經濟產業省預估,至 2030 年日本 IT 與數位人才缺口將高達 97 萬人。"
+    elsewhere = "According to South Korea's ministry, the gap will reach 790,000 by 2030."
+    on = OfflineVerifier(FakeEmbedder(), glossary=GLOSSARY)
+    off = OfflineVerifier(
+        FakeEmbedder(), glossary=GLOSSARY, disabled=frozenset({"numbers", "entities"})
+    )
+    assert on.signals(wrong, [TALENT]).unmatched_numbers
+    assert off.signals(wrong, [TALENT]).unmatched_numbers == ()
+    assert on.signals(elsewhere, [TALENT]).missing_entities
+    assert off.signals(elsewhere, [TALENT]).missing_entities == ()
+    with pytest.raises(ValueError, match="unknown rule families"):
+        OfflineVerifier(FakeEmbedder(), disabled=frozenset({"spelling"}))
