@@ -1,41 +1,33 @@
-"""Steps 2 and 3 of the grounding verifier: named entities and their roles agree.
+"""Step 2 of the grounding verifier: named entities agree.
 
 A country, organisation or glossary term the claim names (in any of zh-TW, ja, en) must be
-named by the passages too. When the claim names two countries, swapping them must not fit the
-passages' characters better ("台灣規劃、日本執行" against "日本規劃、台灣執行"), and what a CJK
-claim says of one country (the subject of its clause) must not be what the passages say of the
-other ("台湾は資金とブランドを持つ" against "日本擁有資金與品牌").
+named by the passages too.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.grounding.overlap import _CLAUSE_END, _content_bigrams
-from assistant.text import detect_language, fold_han, fold_script, split_sentences
+from assistant.text import fold_han, fold_script
 
 
 @dataclass(frozen=True)
 class Entity:
-    """A named thing and its names in zh-TW, ja and en. ``forms`` are the names used when a
-    claim's two entities are swapped, by role: ``han`` (zh-TW), ``kana`` (ja), ``en``,
-    ``en_adj``."""
+    """A named thing and its names in zh-TW, ja and en; ``country``: a country, not a place
+    or an organisation (a country is never read inside a longer name: 印度 in 印度太平洋)."""
 
     key: str
     aliases: tuple[str, ...]
-    forms: dict[str, str] = field(default_factory=dict)
-    swappable: bool = False
+    country: bool = False
 
 
 def _country(key: str, zh: str, ja: str, en: str, adj: str, *aliases: str) -> Entity:
-    forms = {"zh-TW": zh, "ja": ja, "en": en, "en_adj": adj}
-    return Entity(key, (zh, ja, en, adj, *aliases), forms, swappable=True)
+    return Entity(key, (zh, ja, en, adj, *aliases), country=True)
 
 
 def _org(key: str, *aliases: str) -> Entity:
@@ -45,7 +37,7 @@ def _org(key: str, *aliases: str) -> Entity:
 def _group(entity: Entity) -> str:
     if entity.key.startswith("glossary:"):
         return "glossary"
-    return "country" if entity.swappable else "other"
+    return "country" if entity.country else "other"
 
 
 def _alias_key(alias: str) -> str:
@@ -300,51 +292,6 @@ class Mention:
     abbreviated: bool = False  # the 台 of 台日
 
 
-# After a country's name, these make it a possessive or an object, not the clause's subject.
-_NOT_SUBJECT = re.compile(
-    r"\s*(?:側|方|企業|社)?(?:の|的|之|に|を|と|與|与|和|及|から|へ|より|對|对|向)"
-    # 日本市場への進出, 台湾メーカーに: a noun of the country's marked as an object
-    r"|[\u30a0-\u30ff\u4e00-\u9fff]{1,6}?(?:への|へ|に(?![はも])|を|から|より)"
-)
-
-
-def _is_subject(text: str, mention: Mention, start: int, end: int) -> bool:
-    """台湾は…, 日本急需…, 台湾の起業家は… and 台灣的創業者… are subjects; 日本の材料に依存,
-    與日本, 對台灣 are not."""
-    # 與日本, 對台灣, 進入日本, 赴台: an object or a destination, not the subject
-    if start < mention.start and text[mention.start - 1] in "與与和對对向由於于入往赴到從从至":
-        return text[mention.start - 1] == "由"  # 由日本導航: the agent
-    follower = _NOT_SUBJECT.match(text, mention.end)
-    if not follower:
-        return True
-    if follower.group().strip().endswith("の"):  # 台湾の起業家は: the topic is the country's
-        rest = text[mention.end : end]
-        # が marks the country's noun as subject only at the head of the clause (日本企業の
-        # 47%が…), not inside a subordinate one (…を「日本側の担当者が書けるよう」)
-        head = not text[start : mention.start].strip(" 「『(")
-        topic = re.search(r"[はが]" if head else "は", rest)
-        return topic is not None and not re.search(r"[をにへ]", rest[: topic.start()])
-    if follower.group().strip().endswith("的"):  # 台灣的創業者 at the head of a clause
-        return not text[start : mention.start].strip(" 「『(")
-    return False
-
-
-# In English, a country after one of these words is an object or a modifier, not the subject
-# ("a partner for Taiwanese companies", "entering the Japanese market").
-_EN_NOT_SUBJECT = re.compile(
-    r"\b(?:of|for|to|with|from|by|in|into|on|onto|than|like|between|against|over|toward|"
-    r"towards|about|as|at|upon|under|through|via|among|and|or|the|a|an)\s+$",
-    re.IGNORECASE,
-)
-_EN_BOTH = re.compile(r"\bboth\s+$", re.IGNORECASE)
-_EN_AND = re.compile(r"\s*(?:,|and|&)\s*", re.IGNORECASE)
-_COORDINATORS = "與与和及と、"
-# The subject of a clause about two countries together (日本と台湾は, "Japan and Taiwan are"):
-# it gives neither country a role of its own.
-JOINT = "*both*"
-_EN_CLAUSE_BREAK = re.compile(r"[,;:—]|\s(?:while|whereas|but|and which)\s")
-_MARKED_SUBJECT = re.compile(r"\s*(?:は|が|も|則|则)")
-
 # Words by which a passage refers to both parties without naming them (雙方 = 台日).
 _BOTH_SIDES = re.compile(
     r"雙方|双方|彼此|兩國|两国|両国|両者|任何一方|いずれの側|どちらも|\bboth sides\b|\bthe two\b"
@@ -464,9 +411,7 @@ class EntityTable:
         for mention in self.mentions(claim):
             if mention.entity in named or self._said_within(mention.entity, passages):
                 continue
-            if self.entities[mention.entity].swappable and _LANGUAGE_AFTER.match(
-                claim, mention.end
-            ):
+            if self.entities[mention.entity].country and _LANGUAGE_AFTER.match(claim, mention.end):
                 continue
             excused = mention.abbreviated and both
             absent[mention.entity] = absent.get(mention.entity, True) and excused
@@ -476,7 +421,7 @@ class EntityTable:
         """A place or organisation named inside a longer name (熊本 in 「JASM 熊本廠」): the
         passage is read generously. Not countries: 印度 inside 印度太平洋 is not India."""
         entity = self.entities[key]
-        if entity.swappable:
+        if entity.country:
             return False
         folded = fold_script(text)
         return any(
@@ -488,127 +433,3 @@ class EntityTable:
 
     def keys(self, text: str) -> set[str]:
         return {mention.entity for mention in self.mentions(text)}
-
-    def subject_pieces(self, text: str) -> list[tuple[str, str]]:
-        """Each clause of a text with its subject (the first country named in it that is not
-        a possessive or an object: 日本の/日本的/與日本, "for Japanese firms"; else the
-        previous clause's), its country names blanked."""
-        if detect_language(text) == "en":
-            return self._english_subject_pieces(text)
-        found: list[tuple[str, str]] = []
-        for sentence in split_sentences(unicodedata.normalize("NFKC", text)):
-            subject = ""
-            body = sentence.text
-            mentions = self._countries(body)
-            blanked = list(body)
-            for m in mentions:
-                blanked[m.start : m.end] = " " * (m.end - m.start)
-            starts = [0, *(m.end() for m in _CLAUSE_END.finditer(body))]
-            ends = [*(m.start() for m in _CLAUSE_END.finditer(body)), len(body)]
-            for start, end in zip(starts, ends, strict=True):
-                # the clause's first subject, and any later one a particle marks as such
-                # (日本が航路を定め台湾が動力を供給する); a later bare name is an object
-                cuts: list[Mention] = []
-                for m in mentions:
-                    if (
-                        start <= m.start < end
-                        and _is_subject(body, m, start, end)
-                        and (not cuts or _MARKED_SUBJECT.match(body, m.end))
-                    ):
-                        cuts.append(m)
-                pieces = [(start, cuts[0].start if cuts else end, subject)]
-                for index, m in enumerate(cuts):
-                    stop = cuts[index + 1].start if index + 1 < len(cuts) else end
-                    joint = any(
-                        o.end + 1 == m.start and body[o.end] in _COORDINATORS for o in mentions
-                    )
-                    pieces.append((m.start, stop, JOINT if joint else m.entity))
-                for low, high, who in pieces:
-                    subject = who or subject
-                    if subject:
-                        found.append((subject, "".join(blanked[low:high])))
-        return found
-
-    def _english_subject_pieces(self, text: str) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        for sentence in split_sentences(text):
-            subject = ""
-            for clause in _EN_CLAUSE_BREAK.split(sentence.text):
-                mentions = sorted(self._countries(clause), key=lambda m: m.start)
-                first = next(
-                    (m for m in mentions if not _EN_NOT_SUBJECT.search(clause[: m.start])), None
-                )
-                who = first.entity if first else ""
-                if first and (
-                    _EN_BOTH.search(clause[: first.start])
-                    or any(_EN_AND.fullmatch(clause[first.end : o.start]) for o in mentions)
-                ):
-                    who = JOINT  # "Japan and Taiwan are …", "both Taiwan and Japan need …"
-                subject = who or subject
-                blanked = list(clause)
-                for m in mentions:
-                    blanked[m.start : m.end] = " " * (m.end - m.start)
-                piece = re.sub(r"\s+", " ", "".join(blanked)).strip()
-                if subject and piece:
-                    found.append((subject, piece))
-        return found
-
-    def _countries(self, text: str) -> list[Mention]:
-        return [
-            m
-            for m in self.mentions(text)
-            if self.entities[m.entity].swappable and not m.abbreviated
-        ]
-
-    def subject_clauses(self, text: str) -> list[tuple[str, set[str]]]:
-        """``subject_pieces`` of a CJK text, each with its content bigrams."""
-        found = []
-        for subject, piece in self.subject_pieces(text):
-            grams = _content_bigrams(piece)
-            if grams:
-                found.append((subject, grams))
-        return found
-
-    def role_conflicts(self, claim: str, passages: str) -> int:
-        """Clauses of the claim whose content the passages say of the other country, minus
-        those they say of the same one (CJK text on both sides)."""
-        said: dict[str, set[str]] = {}
-        for subject, grams in self.subject_clauses(passages):
-            if subject != JOINT:
-                said.setdefault(subject, set()).update(grams)
-        balance = 0
-        for subject, grams in self.subject_clauses(claim):
-            if subject not in said or len(said) < 2:
-                continue
-            own = len(grams & said[subject])
-            other = max(len(grams & g) for s, g in said.items() if s != subject)
-            if other >= 2 and other > own:
-                balance += 1
-            elif own >= 2 and own > other:
-                balance -= 1
-        return balance
-
-    def swapped(self, claim: str, first: str, second: str, language: str) -> str:
-        """The claim with the names of two swappable entities exchanged."""
-        a, b = self.entities[first], self.entities[second]
-        role = {"zh-TW": "zh-TW", "ja": "ja"}.get(language, "en")
-        pieces = []
-        last = 0
-        for mention in sorted(self.mentions(claim), key=lambda m: m.start):
-            if mention.entity not in (first, second) or mention.start < last:
-                continue
-            source, target = (a, b) if mention.entity == first else (b, a)
-            surface = mention.surface
-            if len(surface) == 1:  # 台日 → 日台
-                replacement = next(k for k, v in _ABBREVIATION.items() if v == target.key)
-            elif surface.casefold() == source.forms.get("en_adj", "").casefold():
-                replacement = target.forms["en_adj"]
-            elif surface.isascii():
-                replacement = target.forms["en"]
-            else:
-                replacement = target.forms.get(role, target.forms["zh-TW"])
-            pieces.append(claim[last : mention.start])
-            pieces.append(replacement)
-            last = mention.end
-        pieces.append(claim[last:])
-        return "".join(pieces)

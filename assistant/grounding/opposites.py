@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.grounding.entities import EntityTable
 from assistant.grounding.negation import negation_count
 from assistant.grounding.overlap import _CLAUSE_END
-from assistant.text import fold_script, split_sentences
+from assistant.text import fold_script
 
 # (one side, the other side); CJK forms match as substrings after folding scripts, English
 # forms as whole words (an -s, -ed or -ing ending allowed).
@@ -100,43 +99,6 @@ def _word(form: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(form)}(?:s|es|d|ed|ing)?\b", re.IGNORECASE)
 
 
-def opposed_roles(claim: str, passage: str, table: EntityTable) -> list[Opposition]:
-    """Opposites said of the same country: each term goes with the last country named before
-    it in its sentence, so that "Taiwanese capital led and Japanese firms built" is caught
-    against 「日資領頭、台商執行」 (Japan leads, Taiwan builds)."""
-    claimed, stated = _roles(claim, table), _roles(passage, table)
-    found = []
-    for (role, side), term in claimed.items():
-        other = 1 - side
-        if (role, other) in claimed or (role, side) in stated:
-            continue
-        if (role, other) in stated:
-            found.append(Opposition(term, stated[(role, other)]))
-    return found
-
-
-def _roles(text: str, table: EntityTable) -> dict[tuple[str, int], str]:
-    """("country#opposite", side) → the term, for each opposite term used outside a negated
-    clause after a country is named in the same sentence (two countries at least)."""
-    roles: dict[tuple[str, int], str] = {}
-    for sentence in split_sentences(text):
-        body = sentence.text
-        countries = sorted(
-            (m for m in table.mentions(body) if table.entities[m.entity].swappable),
-            key=lambda m: m.start,
-        )
-        if len({m.entity for m in countries}) < 2:
-            continue
-        for index, pair in enumerate(OPPOSITES):
-            for side, forms in enumerate(pair):
-                for start, term in _positions(body, forms):
-                    before = [m for m in countries if m.end <= start]
-                    clause = _clause_at(body, start)
-                    if before and not negation_count(clause):
-                        roles.setdefault((f"{before[-1].entity}#{index}", side), term)
-    return roles
-
-
 def _positions(text: str, forms: tuple[str, ...]) -> list[tuple[int, str]]:
     """Where each of ``forms`` occurs, form by form in their order."""
     found: list[tuple[int, str]] = []
@@ -153,9 +115,3 @@ def _positions(text: str, forms: tuple[str, ...]) -> list[tuple[int, str]]:
 @lru_cache(maxsize=512)
 def _folded(form: str) -> str:
     return fold_script(form).casefold()
-
-
-def _clause_at(text: str, position: int) -> str:
-    starts = [0, *(m.end() for m in _CLAUSE_END.finditer(text, 0, position))]
-    end = _CLAUSE_END.search(text, position)
-    return text[starts[-1] : end.start() if end else len(text)]

@@ -1,6 +1,6 @@
-"""The offline grounding verifier: numbers, entities, roles and polarity as vetoes (steps 1
-to 4), then meaning: the claim, and each of its clauses, is close in cross-lingual embedding
-space (multilingual-e5) to a sentence of the passages; lexical overlap adds to the score.
+"""The offline grounding verifier: numbers, entities and opposite terms as vetoes (steps 1
+to 3), then meaning: the claim is close in cross-lingual embedding space (multilingual-e5) to
+a sentence of the passages; lexical overlap adds to the score.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.grounding.entities import JOINT, EntityTable
+from assistant.grounding.entities import EntityTable
 from assistant.grounding.names import unnamed_names
-from assistant.grounding.negation import negation_conflict
 from assistant.grounding.numbers import (
     _compatible,
     _same_kind,
@@ -26,10 +25,10 @@ from assistant.grounding.numbers import (
     quantities,
     unmatched_quantities,
 )
-from assistant.grounding.opposites import opposed_roles, opposed_terms
+from assistant.grounding.opposites import opposed_terms
 from assistant.grounding.overlap import (
+    bigram_coverage,
     claim_clauses,
-    clause_lexical_coverage,
     lexical_coverage,
     passage_segments,
 )
@@ -58,18 +57,15 @@ class Signals:
 
     unmatched_numbers: tuple[str, ...]
     missing_entities: tuple[str, ...]
-    swap_gain: float  # how much better the entity-swapped claim fits (> 0 is suspect)
-    swapped_pair: tuple[str, ...]
-    negation_mismatch: bool
     similarity: float  # best cosine between the claim and a passage segment
-    clause_similarity: float  # worst clause's best cosine
     lexical: float  # share of the claim's shingles in the passages
     best_segment: str
     language: str = "en"
     length_ratio: float = 0.0  # log(claim length / best segment length), in characters
     verbatim: bool = False  # the claim is quoted word for word from a passage
-    clause_lexical: float = 0.0  # worst clause's share of Han/kana bigrams in the passages
-    role_conflicts: int = 0  # claim clauses whose content the passages say of another country
+    # the claim's share of Han/kana bigrams in the passages (named for the calibrated weight
+    # ``clause_lexical_weight``: it was the weakest clause's share when claims were split)
+    clause_lexical: float = 0.0
     passage_language: str = ""
     opposed: tuple[str, ...] = ()  # "claim term / passage term" pairs of opposites
 
@@ -84,21 +80,12 @@ class Signals:
 
 PAIRS = ("same", "same-en", "cross")
 # The offline verifier's rule families, each of which ``OfflineVerifier(disabled=...)`` can
-# switch off (``python -m eval.ablation`` measures what each is worth on held-out claims):
+# switch off (``python -m eval.ablation`` measures what each is worth on held-out claims;
+# docs/issue-16/ablation.md has the table that removed the others):
 # numbers     quantities the passages do not state, or state of something else (step 1)
 # entities    names (table, glossary, Latin-script names) the passages do not name (step 2)
-# swap        the claim fits the passages better with two countries exchanged (step 3)
-# roles       a claim clause says of one country what the passages say of another (step 3)
-# opposed_roles  an opposite term said of the other country (step 3)
-# negation    the claim negates what its best-matching sentence asserts, or the reverse (4)
-# opposites   the claim uses one side of an opposite, the passage the other (step 4)
-# clauses     the claim scored clause by clause, not only whole (step 5); off, it is one clause
-FAMILIES = frozenset(
-    {"numbers", "entities", "swap", "roles", "opposed_roles", "negation", "opposites", "clauses"}
-)
-# How much closer (cosine) a claim clause must be to another country's clause in the passage
-# than to its own subject's before its roles count as swapped.
-ROLE_MARGIN = 0.01
+# opposites   the claim uses one side of an opposite, the passage the other (step 3)
+FAMILIES = frozenset({"numbers", "entities", "opposites"})
 
 
 def language_pair(claim_language: str, passage_language: str) -> str:
@@ -129,7 +116,6 @@ class Thresholds:
 
     score: dict[str, float] = field(default_factory=lambda: dict(_fitted("score")))
     lexical_weight: float = field(default_factory=lambda: float(_fitted("lexical_weight")))
-    clause_weight: float = field(default_factory=lambda: float(_fitted("clause_weight")))
     length_weight: float = field(default_factory=lambda: float(_fitted("length_weight")))
     clause_lexical_weight: float = field(
         default_factory=lambda: float(_fitted("clause_lexical_weight"))
@@ -137,7 +123,6 @@ class Thresholds:
     length_baseline: dict[str, float] = field(
         default_factory=lambda: dict(_fitted("length_baseline"))
     )
-    swap_margin: float = field(default_factory=lambda: float(_fitted("swap_margin")))
     offset: dict[str, float] = field(default_factory=lambda: dict(_fitted("offset")))
 
     def for_pair(self, pair: str) -> float:
@@ -148,7 +133,7 @@ class Thresholds:
 
 
 class OfflineVerifier:
-    """Numbers, entities, roles and polarity as vetoes; then embedding similarity."""
+    """Numbers, entities and opposite terms as vetoes; then embedding similarity."""
 
     def __init__(
         self,
@@ -187,15 +172,6 @@ class OfflineVerifier:
         if signals.missing_entities:
             shown = ", ".join(signals.missing_entities)
             return GroundingVerdict(False, min(score, 0.1), f"passage does not name: {shown}")
-        if signals.swap_gain > t.swap_margin:
-            pair = " and ".join(signals.swapped_pair)
-            return GroundingVerdict(False, min(score, 0.2), f"roles of {pair} are swapped")
-        if signals.role_conflicts > 0:
-            return GroundingVerdict(
-                False, min(score, 0.2), "the passage says this of another country"
-            )
-        if signals.negation_mismatch:
-            return GroundingVerdict(False, min(score, 0.3), "negation differs from the passage")
         if signals.opposed:
             shown = ", ".join(signals.opposed)
             reason = f"the passage says the opposite: {shown}"
@@ -231,90 +207,26 @@ class OfflineVerifier:
                 *self.entities.missing(claim, text),
                 *unnamed_names(claim, text, language, passage_language, known),
             )
-        # Step 5 (needed by 3 and 4): the best-matching passage segment
+        # Step 3: opposite terms
+        opposed = opposed_terms(claim, text) if "opposites" in on else []
+        # Step 4: meaning, against the best-matching passage segment
         segments = passage_segments(passages)
-        clauses = claim_clauses(claim) if "clauses" in on else [claim]
-        vectors = self.embed([claim, *clauses, *segments])
-        claim_vector = vectors[0]
-        clause_vectors = vectors[1 : 1 + len(clauses)]
-        segment_vectors = vectors[1 + len(clauses) :]
-        similarities = segment_vectors @ claim_vector
+        vectors = self.embed([claim, *segments])
+        similarities = vectors[1:] @ vectors[0]
         best = int(np.argmax(similarities))
-        similarity = float(similarities[best])
-        clause_similarity = float(np.min(np.max(clause_vectors @ segment_vectors.T, axis=1)))
-        lexical = lexical_coverage(claim, text)
-        # Step 3: roles
-        swap_gain, pair = -1.0, cast(tuple[str, ...], ())
-        if "swap" in on:
-            swap_gain, pair = self._swap_gain(
-                claim, language, self.entities.keys(claim), self.entities.keys(text), lexical, text
-            )
-        role_conflicts = 0
-        if "roles" in on:
-            role_conflicts = self._role_conflicts(claim, text, language, passage_language)
-        # Step 4: polarity against the best segment, and opposite terms
-        mismatch = "negation" in on and negation_conflict(claim, segments[best])
-        opposed = [
-            *(opposed_terms(claim, text) if "opposites" in on else []),
-            *(opposed_roles(claim, text, self.entities) if "opposed_roles" in on else []),
-        ]
         return Signals(
             unmatched_numbers=numbers,
             missing_entities=missing,
-            swap_gain=swap_gain,
-            swapped_pair=pair,
-            negation_mismatch=mismatch,
-            similarity=similarity,
-            clause_similarity=clause_similarity,
-            lexical=lexical,
+            similarity=float(similarities[best]),
+            lexical=lexical_coverage(claim, text),
             best_segment=segments[best],
             language=language,
             passage_language=passage_language,
             opposed=tuple(f"{o.claim_term} / {o.passage_term}" for o in opposed),
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
             verbatim=quoted(claim, passages),
-            clause_lexical=clause_lexical_coverage(clauses, text),
-            role_conflicts=role_conflicts,
+            clause_lexical=bigram_coverage(claim, text),
         )
-
-    def _role_conflicts(self, claim: str, text: str, language: str, passage_language: str) -> int:
-        """Claim clauses that the passages say of another country. Chinese and Japanese on
-        both sides: by shared characters (``EntityTable.role_conflicts``). Across languages
-        also by meaning: each claim clause, names blanked, is matched to the passage clause
-        it is closest to; if that clause is another country's by more than ``ROLE_MARGIN``
-        over the closest clause of the claim's own subject, the roles are swapped."""
-        # shared characters say who does what only within one language: 台湾の and 台灣 do
-        # not parse alike
-        lexical = (
-            self.entities.role_conflicts(claim, text)
-            if language == passage_language and language != "en"
-            else 0
-        )
-        if language == passage_language or lexical > 0:
-            return lexical
-        said = [
-            (w, p) for w, p in self.entities.subject_pieces(text) if _substantial(p) and w != JOINT
-        ]
-        if len({who for who, _ in said}) < 2:
-            return lexical
-        claimed = [
-            (who, piece)
-            for who, piece in self.entities.subject_pieces(claim)
-            if _substantial(piece) and who in {w for w, _ in said}
-        ]
-        if not claimed:
-            return lexical
-        vectors = self.embed([p for _, p in claimed] + [p for _, p in said])
-        similarities = vectors[: len(claimed)] @ vectors[len(claimed) :].T
-        balance = 0
-        for row, (who, _) in zip(similarities, claimed, strict=True):
-            own = max((s for s, (w, _) in zip(row, said, strict=True) if w == who), default=0.0)
-            other = max((s for s, (w, _) in zip(row, said, strict=True) if w != who), default=0.0)
-            if other - own > ROLE_MARGIN:
-                balance += 1
-            elif own - other > ROLE_MARGIN:
-                balance -= 1
-        return max(lexical, balance)
 
     def _misplaced_quantities(self, claim: str, passages: Sequence[str]) -> tuple[str, ...]:
         """Numbers of the claim exchanged with each other: two claim clauses each match the
@@ -354,63 +266,25 @@ class OfflineVerifier:
                     wrong.append(f"{q} (the passage says {stated} here)")
         return tuple(wrong)
 
-    def _swap_gain(
-        self,
-        claim: str,
-        language: str,
-        named: set[str],
-        stated: set[str],
-        lexical: float,
-        text: str,
-    ) -> tuple[float, tuple[str, ...]]:
-        """How much better the claim's characters fit the passages with two of its countries
-        exchanged, or one of them replaced by another the passages name ("decision power lay
-        with the Taiwan side" against 「意思決定権は日本側に」). Embeddings barely see who does
-        what; the text's own characters do."""
-        countries = {k for k in stated if self.entities.entities[k].swappable}
-        best_gain, best_pair = -1.0, cast(tuple[str, ...], ())
-        for first in sorted(named & countries):
-            for second in sorted(countries - {first}):
-                if second in named and second < first:
-                    continue  # the same exchange, seen from the other side
-                swapped = self.entities.swapped(claim, first, second, language)
-                if swapped == claim:
-                    continue
-                gain = lexical_coverage(swapped, text) - lexical
-                if gain > best_gain:
-                    best_gain, best_pair = gain, (first, second)
-        return best_gain, best_pair
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of ``texts`` (as queries), cached: passages are checked again and again."""
         return self._vectors.embed(texts, kind="query")
 
 
 def combined_score(signals: Signals, t: Thresholds) -> float:
-    """Meaning (whole claim and its weakest clause), plus lexical overlap, minus a penalty
-    for a claim much longer than the sentence it matches (it says more than the passage)."""
+    """Meaning, plus lexical overlap, minus a penalty for a claim much longer than the
+    sentence it matches (it says more than the passage)."""
     shift = t.offset.get(pair_key(signals.language, signals.passage_language), 0.0)
-    meaning = (
-        shift
-        + (1 - t.clause_weight) * signals.similarity
-        + t.clause_weight * (signals.clause_similarity)
-    )
+    meaning = shift + signals.similarity
     baseline = t.length_baseline.get(signals.pair, 0.0)
     excess = max(0.0, signals.length_ratio - baseline)
     lexical = t.lexical_weight * signals.lexical + t.clause_lexical_weight * signals.clause_lexical
     return meaning + lexical - t.length_weight * excess
 
 
-def vetoed(signals: Signals, thresholds: Thresholds) -> bool:
-    """Whether a hard check (numbers, entities, roles, negation) rejects the claim."""
-    return bool(
-        signals.unmatched_numbers
-        or signals.missing_entities
-        or signals.swap_gain > thresholds.swap_margin
-        or signals.role_conflicts > 0
-        or signals.negation_mismatch
-        or signals.opposed
-    )
+def vetoed(signals: Signals) -> bool:
+    """Whether a hard check (numbers, entities, opposite terms) rejects the claim."""
+    return bool(signals.unmatched_numbers or signals.missing_entities or signals.opposed)
 
 
 _NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
@@ -438,11 +312,6 @@ def _at_numbers(clauses: Sequence[str]) -> list[str]:
             clause[low:high] for low, high in itertools.pairwise(cuts) if clause[low:high].strip()
         )
     return pieces
-
-
-def _substantial(piece: str) -> bool:
-    """Enough of a clause to embed: four word characters, or two words."""
-    return len(re.sub(r"\W", "", piece)) >= 4 and (not piece.isascii() or len(piece.split()) >= 2)
 
 
 def quoted(claim: str, passages: Sequence[str]) -> bool:
