@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from assistant.grounding import tables
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -40,76 +42,29 @@ class Quantity:
         )
 
 
-_CJK_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "兩": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-_CJK_DIGIT |= {"六": 6, "七": 7, "八": 8, "九": 9}
-_CJK_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CJK_LARGE = {"萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8, "兆": 10**12}
+# Number words and unit words (data/numbers.json)
+_T = tables.numbers()
+_CJK_DIGIT = _T.cjk_digits
+_CJK_SMALL = _T.cjk_small
+_CJK_LARGE = _T.cjk_large
 _CJK_NUMERAL = "".join([*_CJK_DIGIT, *_CJK_SMALL, *_CJK_LARGE])
-_EN_UNITS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_EN_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_EN_ORDINAL = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10,
-}  # fmt: skip
-_EN_FRACTION = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
-_MULTIPLIER = {
-    "萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8, "千": 10**3, "兆": 10**12,
-    "hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12,
-}  # fmt: skip
+_EN_UNITS = _T.en_units
+_EN_TENS = _T.en_tens
+_EN_ORDINAL = _T.en_ordinals
+_EN_FRACTION = _T.en_fractions
+_MULTIPLIER = _T.multipliers
 
 # Unit words after a number, by class. Longest first so that 年代 wins over 年.
-_UNIT_WORDS: dict[str, tuple[str, ...]] = {
-    "percent": ("%", "percent", "per cent", "パーセント", "個百分點", "百分點", "ポイント"),
-    "decade": ("年代", "s"),
-    "year": ("年間", "年", "years", "year", "歳", "yrs"),
-    "month": (
-        "個月", "か月", "ヶ月", "カ月", "ヵ月", "箇月", "月間", "人月", "months", "month",
-        "person-months", "person-month", "man-months", "man-month",
-    ),
-    "week": ("週間", "個星期", "星期", "週", "周", "weeks", "week"),
-    "day": (
-        "天", "日間", "人日", "人天", "工作天", "工作日", "days", "day", "person-days",
-        "person-day", "man-days", "man-day", "working days", "workdays",
-    ),
-    "hour": (
-        "小時", "工時", "人時", "時間", "hours", "hour", "man-hours", "man-hour", "man hours",
-        "person-hours", "person-hour", "person hours",
-    ),
-    "person": (
-        "人", "名", "位", "people", "persons", "person", "workers", "worker", "employees",
-        "staff", "members",
-    ),
-    "firm": ("家", "社", "companies", "company", "firms", "firm"),
-    "times": ("次", "回", "倍", "times", "fold"),
-    "stage": ("階段", "段階", "phases", "phase", "stages", "stage"),
-    "quarter": ("個季度", "季度", "四半期", "quarters", "quarter", "季"),
-    "department": ("部門", "部署", "departments", "department", "divisions", "division"),
-    "team": ("團隊", "团队", "チーム", "teams", "team"),
-}  # fmt: skip
+_UNIT_WORDS = _T.unit_words
 _UNIT_OF = sorted(
     ((word, unit) for unit, words in _UNIT_WORDS.items() for word in words),
     key=lambda item: -len(item[0]),
 )
 # Work-time units that share their first character with 人 and so need their second one to
 # end the word: 3人日 but not 3人日本, 3人時 but not 3人時代.
-_WORK_UNIT_NOT_BEFORE = {
-    "人日": "本語语系韓韩台中米常",
-    "人天": "天",
-    "人時": "代点點間间期",
-    "人月": "曜末初刊給给",
-}
+_WORK_UNIT_NOT_BEFORE = _T.work_units_not_before
 # Counters that make a run of CJK numerals a number (三個月, 四十年, 兩大, 三次, 39社).
-_CJK_COUNTERS = (
-    "個月年月週周天日時小人名位家社次回倍成割份件項種大階段期代世紀歲歳輪場支條条所座億萬万千"
-    "分之のつヶか箇国國席点點張台部本季"
-)
+_CJK_COUNTERS = _T.cjk_counters
 
 
 def _en_number_pattern() -> re.Pattern[str]:
@@ -221,10 +176,7 @@ _BARE_DURATION = re.compile(
 )
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
 PERIOD = Decimal(-2)  # "this quarter", 來年: the current or next period of a unit
-_PERIOD_UNIT = {
-    "year": "year", "年度": "year", "年": "year", "quarter": "quarter", "季": "quarter",
-    "month": "month", "月": "month", "week": "week", "週": "week", "周": "week",
-}  # fmt: skip
+_PERIOD_UNIT = _T.period_units
 _CENTURY_SHARE = re.compile(
     r"(?P<quarter>四半世紀|quarter[- ]century|quarter of a century)|半個?世紀|half a century",
     re.IGNORECASE,
@@ -266,7 +218,7 @@ _TIME_UNITS = ("year", "month", "week", "day", "hour", "decade")
 _VAGUE_BEFORE = re.compile(r"(?:[數数幾几何]|[千百]上)$")
 # Counters after a bare 千/萬/万/億: a run without one is 千萬不要, 萬一, 万博; and not the
 # idioms 万人受け, 萬人共知 ("everyone") or 万年筆, 萬年不變 ("forever").
-_BARE_COUNTERS = "人名位家社個个件項项倍年"
+_BARE_COUNTERS = _T.bare_counters
 _BARE_IDIOM = re.compile(r"人[受向共]|(?<=[萬万億亿])年")
 _TOLERANCE = Decimal("0.1")
 # A month of the calendar (2025 年 7 月, 7月24日, July 24, 2025) is a date, not a duration.
@@ -275,10 +227,7 @@ _CJK_MONTH = re.compile(
     rf"(?<![\d{_CJK_NUMERAL}個个かヶカヵ箇])(?P<value>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
     r"\s*月(?![間间])"
 )
-_EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
+_EN_MONTHS = _T.en_months
 _EN_MONTH = re.compile(
     r"\b(?P<name>January|February|March|April|June|July|August|September|October|November|"
     r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.(?=\s*\d)"
@@ -309,15 +258,7 @@ _CURRENCY_AFTER = re.compile(
     r"[台臺]幣|新?台湾ドル|米ドル|ドル|人民幣|人民币|euros?|ユーロ)",
     re.IGNORECASE,
 )
-_CURRENCY = {
-    "nt$": "TWD", "twd": "TWD", "ntd": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "台幣": "TWD",
-    "臺幣": "TWD", "台湾ドル": "TWD", "新台湾ドル": "TWD",
-    "us$": "USD", "usd": "USD", "美金": "USD", "美元": "USD", "us dollars": "USD",
-    "u.s. dollars": "USD", "米ドル": "USD", "ドル": "USD",
-    "jpy": "JPY", "¥": "JPY", "￥": "JPY", "日幣": "JPY", "日圓": "JPY", "日円": "JPY",
-    "日元": "JPY", "円": "JPY", "yen": "JPY",
-    "人民幣": "CNY", "人民币": "CNY", "€": "EUR", "euro": "EUR", "euros": "EUR", "ユーロ": "EUR",
-}  # fmt: skip
+_CURRENCY = _T.currencies
 CURRENCIES = frozenset(_CURRENCY.values())
 
 

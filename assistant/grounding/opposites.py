@@ -1,9 +1,10 @@
 """Opposite terms: a claim that says "bottom-up" where its passage says "top-down" (pure).
 
 A short table of opposites that business and technology writing turns on, each side named in
-Traditional Chinese, Japanese and English. A claim contradicts its passage when it uses one side
-and not the other, the passage uses the other side and not the first, and neither use is under
-a negation ("not short-term" is not a contradiction of "long-term").
+Traditional Chinese, Japanese and English (``data/opposites.json``). A claim contradicts its
+passage when it uses one side and not the other, the passage uses the other side and not the
+first, and neither use is under a negation ("not short-term" is not a contradiction of
+"long-term").
 """
 
 from __future__ import annotations
@@ -12,52 +13,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.grounding import tables
 from assistant.grounding.negation import negation_count
 from assistant.grounding.overlap import _CLAUSE_END
 from assistant.text import fold_script
 
-# (one side, the other side); CJK forms match as substrings after folding scripts, English
-# forms as whole words (an -s, -ed or -ing ending allowed).
-OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (
-        ("由上而下", "高層授權", "トップダウン", "top-down"),
-        ("由下而上", "ボトムアップ", "bottom-up"),
-    ),
-    (("硬體", "ハードウェア", "hardware"), ("軟體", "ソフトウェア", "software")),
-    (("組織內", "組織内", "內部", "内部", "inside"), ("組織外", "外部", "outside")),
-    (("消費性", "消費者向け", "consumer"), ("企業型", "企業向け", "enterprise")),
-    (("上游", "川上", "upstream"), ("下游", "川下", "downstream")),
-    (("短期", "短線", "short-term"), ("長期", "長線", "long-term")),
-    (
-        ("增加", "増加", "上升", "上昇", "increase", "rise"),
-        ("減少", "下降", "低下", "decrease", "decline"),
-    ),
-    (
-        ("成長", "增長", "growth", "grow", "grew", "rose", "risen"),
-        ("衰退", "下滑", "縮減", "fell", "fall", "fallen", "drop", "dropped", "shrank"),
-    ),
-    (("越高", "更高", "高於", "上回", "higher"), ("越低", "更低", "低於", "下回", "lower")),
-    (("較快", "比較快", "更快", "faster", "quicker"), ("較慢", "比較慢", "更慢", "slower")),
-    (("最高", "highest"), ("最低", "lowest")),
-    (("成功", "succeed", "success"), ("失敗", "fail", "failure")),
-    (("供給端", "供給側", "supply side"), ("需求端", "需要側", "demand side")),
-    (("進口", "輸入", "import"), ("出口", "輸出", "export")),
-    (("買方", "買い手", "buyer"), ("賣方", "売り手", "seller")),
-    (("領頭", "主導"), ("執行", "施工")),
-    (("規劃", "企画"), ("執行", "実行")),
-    (
-        ("大企業", "大手企業", "large company", "large corporation"),
-        ("新創", "スタートアップ", "startup"),
-    ),
-    (("快速", "迅速", "速い", "fast"), ("緩慢", "遅い", "slow")),
-    (("唯一", "the only"), ("之一", "one of")),
-    (
-        ("過濾", "排除", "ふるい落と", "切り捨て", "除外", "filter out", "exclude", "screen out"),
-        ("尋找", "尋求", "探す", "探し", "seek", "look for"),
-    ),
-    (("樂觀", "楽観", "optimistic"), ("悲觀", "悲観", "pessimistic")),
-    (("順利", "順調", "smoothly"), ("受阻", "難航", "stall")),
-)
+# (one side, the other side), from data/opposites.json; CJK forms match as substrings after
+# folding scripts, English forms as whole words (an -s, -ed or -ing ending allowed).
+OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tables.opposites().pairs
 
 
 @dataclass(frozen=True)

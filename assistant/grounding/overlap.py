@@ -9,6 +9,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from assistant.grounding import tables
 from assistant.text import fold_script, lexical_tokens, split_sentences
 
 # a comma, but not a thousands separator (790,000); semicolons, colons, dashes, "while" …
@@ -72,9 +73,7 @@ def bigram_coverage(claim: str, passage: str) -> float:
     return len(grams & _content_bigrams(passage)) / len(grams)
 
 
-_FUNCTION_CHARS = set(
-    "是要在於于会會能應应再用來来对對為为了的被將将把有並并就也都而且其這这那之與与和及或"
-)
+_FUNCTION_CHARS = set(tables.words().function_chars)  # grammar, not content (data/words.json)
 _CJK_ONLY = re.compile(r"[^\u3040-\u30ff\u3400-\u9fff]")
 
 
