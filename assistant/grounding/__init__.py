@@ -23,7 +23,8 @@ faithfulness does; ``CombinedVerifier`` lets the offline checks veto it.
 
 from assistant.grounding.entities import EntityTable
 from assistant.grounding.judge import CombinedVerifier, LLMJudge, judge_prompt, make_verifier
-from assistant.grounding.numbers import Quantity, quantities, unmatched_quantities
+from assistant.grounding.numbers import quantities, unmatched_quantities
+from assistant.grounding.quantity import Quantity
 from assistant.grounding.verifier import (
     GroundingVerdict,
     OfflineVerifier,

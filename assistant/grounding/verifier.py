@@ -17,14 +17,7 @@ import numpy as np
 
 from assistant.grounding.entities import EntityTable
 from assistant.grounding.names import unnamed_names
-from assistant.grounding.numbers import (
-    _compatible,
-    _same_kind,
-    _same_kind_values,
-    is_date,
-    quantities,
-    unmatched_quantities,
-)
+from assistant.grounding.numbers import quantities, unmatched_quantities
 from assistant.grounding.opposites import opposed_terms
 from assistant.grounding.overlap import (
     bigram_coverage,
@@ -32,6 +25,7 @@ from assistant.grounding.overlap import (
     lexical_coverage,
     passage_segments,
 )
+from assistant.grounding.quantity import _compatible, _same_kind, _same_kind_values, is_date
 from assistant.text import detect_language
 from assistant.thresholds import verifier as fitted_thresholds
 from ingest.embed import CachedEmbedder, Embedder
