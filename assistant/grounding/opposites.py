@@ -10,17 +10,20 @@ first, and neither use is under a negation ("not short-term" is not a contradict
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.grounding import tables
 from assistant.grounding.negation import negation_count
 from assistant.grounding.overlap import _CLAUSE_END
+from assistant.grounding.tables import Pair
 from assistant.text import fold_script
 
 # (one side, the other side), from data/opposites.json; CJK forms match as substrings after
 # folding scripts, English forms as whole words (an -s, -ed or -ing ending allowed).
-OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tables.opposites().pairs
+# A corpus's own pairs come from beside its glossary (``tables.corpus_opposites``).
+OPPOSITES: tuple[Pair, ...] = tables.opposites().pairs
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,10 @@ class Opposition:
     passage_term: str
 
 
-def opposed_terms(claim: str, passage: str) -> list[Opposition]:
+def opposed_terms(claim: str, passage: str, pairs: Sequence[Pair] = OPPOSITES) -> list[Opposition]:
     """Where the claim uses one side of an opposite and the passage only the other."""
     found = []
-    for first, second in OPPOSITES:
+    for first, second in pairs:
         for said, other in ((first, second), (second, first)):
             claimed = _asserted(claim, said)
             if not claimed or _uses(claim, other):

@@ -4,6 +4,10 @@ Word lists, entity names, unit words and opposite pairs are data, not code: each
 checked against its schema when it is read (a pydantic model that forbids unknown fields), and
 ``tests/unit/test_grounding_tables.py`` checks what a schema cannot (no name of two entities,
 no opposite pair listed both ways).
+
+Terms of one corpus, not of the language, live beside that corpus's ``glossary.json``:
+``opposites.json`` there holds the opposite pairs its own sentences turn on
+(``corpus_opposites``), in the format of ``data/opposites.json``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,8 +60,12 @@ class NumberTables(_Table):
     en_months: tuple[str, ...] = Field(min_length=12, max_length=12)
 
 
+Pair = tuple[tuple[str, ...], tuple[str, ...]]  # (one side, the other side)
+CORPUS_OPPOSITES = "opposites.json"  # beside a corpus's glossary.json
+
+
 class OppositeTables(_Table):
-    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    pairs: tuple[Pair, ...]
 
 
 class WordTables(_Table):
@@ -87,3 +96,11 @@ def opposites() -> OppositeTables:
 @lru_cache(maxsize=1)
 def words() -> WordTables:
     return WordTables.model_validate(_read("words.json"))
+
+
+def corpus_opposites(corpus: Path | None) -> tuple[Pair, ...]:
+    """The opposite pairs of one corpus (``opposites.json`` in its folder; none without it)."""
+    path = corpus / CORPUS_OPPOSITES if corpus is not None else None
+    if path is None or not path.is_file():
+        return ()
+    return OppositeTables.model_validate(json.loads(path.read_text(encoding="utf-8"))).pairs

@@ -18,7 +18,7 @@ import numpy as np
 from assistant.grounding.entities import EntityTable
 from assistant.grounding.names import unnamed_names
 from assistant.grounding.numbers import quantities, unmatched_quantities
-from assistant.grounding.opposites import opposed_terms
+from assistant.grounding.opposites import OPPOSITES, opposed_terms
 from assistant.grounding.overlap import (
     bigram_coverage,
     claim_clauses,
@@ -26,6 +26,7 @@ from assistant.grounding.overlap import (
     passage_segments,
 )
 from assistant.grounding.quantity import _compatible, _same_kind, _same_kind_values, is_date
+from assistant.grounding.tables import corpus_opposites
 from assistant.text import detect_language
 from assistant.thresholds import verifier as fitted_thresholds
 from ingest.embed import CachedEmbedder, Embedder
@@ -149,6 +150,9 @@ class OfflineVerifier:
             base = replace(base, score=dict.fromkeys(PAIRS, threshold))
         self.thresholds = base
         self.entities = EntityTable.with_glossary(glossary)
+        # general opposite pairs, then the corpus's own (opposites.json beside its glossary)
+        corpus = glossary.parent if glossary is not None else None
+        self.opposites = (*OPPOSITES, *corpus_opposites(corpus))
         self._vectors = CachedEmbedder(embedder, cache_size)  # passages are checked often
 
     def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
@@ -202,7 +206,7 @@ class OfflineVerifier:
                 *unnamed_names(claim, text, language, passage_language, known),
             )
         # Step 3: opposite terms
-        opposed = opposed_terms(claim, text) if "opposites" in on else []
+        opposed = opposed_terms(claim, text, self.opposites) if "opposites" in on else []
         # Step 4: meaning, against the best-matching passage segment
         segments = passage_segments(passages)
         vectors = self.embed([claim, *segments])

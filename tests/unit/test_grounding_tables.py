@@ -8,6 +8,7 @@ from collections import defaultdict
 from importlib import resources
 
 import pytest
+from conftest import FIXTURE_CORPUS
 from pydantic import ValidationError
 
 from assistant.grounding import tables
@@ -64,8 +65,10 @@ def test_abbreviated_pairs_are_made_of_known_abbreviations() -> None:
 
 
 def test_no_opposite_pair_is_listed_both_ways_and_no_term_is_its_own_opposite() -> None:
+    # the general pairs, and a corpus's own (the fixture corpus's, as the verifier joins them)
+    pairs = (*tables.opposites().pairs, *tables.corpus_opposites(FIXTURE_CORPUS))
     seen: set[tuple[frozenset[str], frozenset[str]]] = set()
-    for first, second in tables.opposites().pairs:
+    for first, second in pairs:
         one = frozenset(term.casefold() for term in first)
         other = frozenset(term.casefold() for term in second)
         assert not one & other, (first, second)
@@ -73,8 +76,7 @@ def test_no_opposite_pair_is_listed_both_ways_and_no_term_is_its_own_opposite() 
         assert (one, other) not in seen, (first, second)
         seen.add((one, other))
     sides = [
-        (frozenset(t.casefold() for t in a), frozenset(t.casefold() for t in b))
-        for a, b in tables.opposites().pairs
+        (frozenset(t.casefold() for t in a), frozenset(t.casefold() for t in b)) for a, b in pairs
     ]
     for index, (a, b) in enumerate(sides):
         for c, d in sides[index + 1 :]:
