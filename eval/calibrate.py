@@ -3,7 +3,7 @@
     python -m eval.calibrate [eval/claims.jsonl]
 
 Step 1: measure every claim once (``OfflineVerifier.signals``: the slow, embedding part).
-Step 2: grid-search the decision's free parameters (clause weight, lexical weight, length
+Step 2: grid-search the decision's free parameters (lexical weight, bigram weight, length
         penalty, one score threshold per language pair: same, cjk, mixed) to maximise
         balanced accuracy.
 Step 3: report that search's accuracy where it was not fitted: 5-fold cross-validation grouped
@@ -34,7 +34,6 @@ from eval.claims import Claim, load_claims
 from eval.metrics import confusion
 from ingest.load import Document
 
-CLAUSE_WEIGHTS = (0.25, 0.5, 0.75)
 LEXICAL_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
 LENGTH_WEIGHTS = (0.0, 0.02, 0.05, 0.1)
 CLAUSE_LEXICAL_WEIGHTS = (0.0, 0.05, 0.1, 0.2)
@@ -57,7 +56,7 @@ def balanced_accuracy(items: Sequence[Measured], thresholds: Thresholds) -> floa
 
 
 def predict(signals: Signals, thresholds: Thresholds) -> bool:
-    if vetoed(signals, thresholds):
+    if vetoed(signals):
         return False
     return combined_score(signals, thresholds) >= thresholds.for_pair(signals.pair)
 
@@ -75,13 +74,12 @@ def fit(items: Sequence[Measured], offset: dict[str, float] | None = None) -> Th
         )
         for pair in PAIRS
     }
-    for clause, lexical, length, clause_lexical in itertools.product(
-        CLAUSE_WEIGHTS, LEXICAL_WEIGHTS, LENGTH_WEIGHTS, CLAUSE_LEXICAL_WEIGHTS
+    for lexical, length, clause_lexical in itertools.product(
+        LEXICAL_WEIGHTS, LENGTH_WEIGHTS, CLAUSE_LEXICAL_WEIGHTS
     ):
         base = Thresholds(
             score={},
             lexical_weight=lexical,
-            clause_weight=clause,
             length_weight=length,
             length_baseline=baseline,
             clause_lexical_weight=clause_lexical,
@@ -108,8 +106,8 @@ def _best_threshold(
     observed scores, so a threshold never sits exactly on a training example)."""
     if not group:
         return 0.86, 0.0
-    open_items = [i for i in group if not vetoed(i.signals, base)]
-    fixed_error = sum(1 / positives for i in group if i.supported and vetoed(i.signals, base))
+    open_items = [i for i in group if not vetoed(i.signals)]
+    fixed_error = sum(1 / positives for i in group if i.supported and vetoed(i.signals))
     scored = sorted((combined_score(i.signals, base), i.supported) for i in open_items)
     values = [score for score, _ in scored]
     candidates = [values[0] - 1e-3] if values else [0.86]

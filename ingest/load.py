@@ -22,7 +22,8 @@ from assistant.text import detect_language
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 SIDECAR_SUFFIX = ".meta.json"
-NOT_DOCUMENTS = ("glossary.json", "README.md", "README.txt")
+# the glossary, and the grounding verifier's opposite terms of this corpus beside it
+NOT_DOCUMENTS = ("glossary.json", "opposites.json", "README.md", "README.txt")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _LANGS = ("zh-TW", "ja", "en")
 # Tried in order after UTF-8; each must decode the whole file without error.

@@ -8,14 +8,14 @@ Step 1: numbers agree. Every quantity of the claim (79 萬 = 790,000 = 79万, �
         a compatible unit: a percentage is never a count, months are never years.
 Step 2: named entities agree. A country, organisation or glossary term the claim names (in any
         of zh-TW, ja, en) must be named by the passages too.
-Step 3: roles agree. When the claim names two countries, swapping them must not fit the
-        passages' characters better ("台灣規劃、日本執行" against "日本規劃、台灣執行"), and what
-        a CJK claim says of one country (the subject of its clause) must not be what the
-        passages say of the other ("台湾は資金とブランドを持つ" against "日本擁有資金與品牌").
-Step 4: polarity agrees. A claim that negates what the best-matching sentence asserts (or the
-        reverse) is not supported.
-Step 5: meaning agrees. The claim, and each of its clauses, is close in cross-lingual embedding
-        space (multilingual-e5) to a sentence of the passages; lexical overlap adds to the score.
+Step 3: no opposite terms. A claim that says "top-down" where its passage says "bottom-up"
+        (and neither is negated) is not supported.
+Step 4: meaning agrees. The claim is close in cross-lingual embedding space (multilingual-e5)
+        to a sentence of the passages; lexical overlap adds to the score.
+
+Who does what (swapped countries), polarity (negation) and clause-by-clause scoring were
+removed: none of them improved held-out balanced accuracy (docs/issue-16/ablation.md). Such
+meaning belongs to a model, not to rules.
 
 An optional ``LLMJudge`` checks claim by claim with any LangChain chat model, as RAGAS
 faithfulness does; ``CombinedVerifier`` lets the offline checks veto it.
@@ -23,8 +23,8 @@ faithfulness does; ``CombinedVerifier`` lets the offline checks veto it.
 
 from assistant.grounding.entities import EntityTable
 from assistant.grounding.judge import CombinedVerifier, LLMJudge, judge_prompt, make_verifier
-from assistant.grounding.negation import negation_conflict
-from assistant.grounding.numbers import Quantity, quantities, unmatched_quantities
+from assistant.grounding.numbers import quantities, unmatched_quantities
+from assistant.grounding.quantity import Quantity
 from assistant.grounding.verifier import (
     GroundingVerdict,
     OfflineVerifier,
@@ -48,7 +48,6 @@ __all__ = [
     "combined_score",
     "judge_prompt",
     "make_verifier",
-    "negation_conflict",
     "quantities",
     "unmatched_quantities",
     "vetoed",

@@ -47,8 +47,8 @@ class LLMJudge:
 
 
 class CombinedVerifier:
-    """The offline checks first: a wrong number, a missing entity, swapped roles or a
-    contradicted negation is final. Otherwise the LLM judge decides; if it fails (endpoint
+    """The offline checks first: a wrong number, a missing entity or an opposite term is
+    final. Otherwise the LLM judge decides; if it fails (endpoint
     down), the offline verdict stands."""
 
     def __init__(self, offline: OfflineVerifier, judge: Verifier) -> None:
@@ -60,7 +60,7 @@ class CombinedVerifier:
             return GroundingVerdict(True, 1.0, "quoted verbatim from a passage")
         signals = self.offline.signals(claim, passages)
         verdict = self.offline.decide(signals)
-        if vetoed(signals, self.offline.thresholds):
+        if vetoed(signals):
             return verdict
         try:
             return self.judge.verify(claim, passages)

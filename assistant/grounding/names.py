@@ -13,18 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.grounding import tables
+
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9&'’-]*[A-Za-z0-9]|[A-Z]")
 # A capitalised word here starts a sentence or a quotation, so it says nothing of a name.
 _STARTS = re.compile(r"(?:^|[.!?:;。!?:;「『“\"(\n]|—|–)\s*$")
-_COMMON = frozenset(
-    re.findall(
-        r"\w+",
-        "i a an the this that these those it its they their we our he she his her there here "
-        "in on at of for by with from to and or but as if when while after before during since "
-        "january february march april may june july august september october november december "
-        "monday tuesday wednesday thursday friday saturday sunday mr ms mrs dr ceo cto cfo coo",
-    )
-)
+# Capitalised words that are no names: pronouns, prepositions, months, titles (data/words.json)
+_COMMON = frozenset(tables.words().common_latin)
 
 
 def _words(text: str) -> list[str]:

@@ -10,105 +10,45 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 
-
-@dataclass(frozen=True)
-class Quantity:
-    """A number as said: its value and, when the text says it, its unit class."""
-
-    value: Decimal
-    unit: str | None = None
-    approximate: bool = False  # hedged in a claim (約, nearly, 強, or so): within _TOLERANCE
-    bound: str = ""  # LOWER (more than, 以上, 超過) or UPPER (at most, 以下, 不到): a direction
-
-    def __str__(self) -> str:
-        if self.value == SEVERAL:
-            return f"several ({self.unit})"
-        if self.value == PERIOD:
-            return f"a period ({self.unit})"
-        shown = format(self.value, "f")
-        if "." in shown:
-            shown = shown.rstrip("0").rstrip(".")
-        return (
-            f"{_BOUND_SIGN.get(self.bound, '')}{'~' if self.approximate else ''}{shown}"
-            f"{'%' if self.unit == 'percent' else ''}"
-            + (f" ({self.unit})" if self.unit and self.unit != "percent" else "")
-        )
-
-
-_CJK_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "兩": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-_CJK_DIGIT |= {"六": 6, "七": 7, "八": 8, "九": 9}
-_CJK_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CJK_LARGE = {"萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8, "兆": 10**12}
-_CJK_NUMERAL = "".join([*_CJK_DIGIT, *_CJK_SMALL, *_CJK_LARGE])
-_EN_UNITS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_EN_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_EN_ORDINAL = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10,
-}  # fmt: skip
-_EN_FRACTION = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
-_MULTIPLIER = {
-    "萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8, "千": 10**3, "兆": 10**12,
-    "hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12,
-}  # fmt: skip
-
-# Unit words after a number, by class. Longest first so that 年代 wins over 年.
-_UNIT_WORDS: dict[str, tuple[str, ...]] = {
-    "percent": ("%", "percent", "per cent", "パーセント", "個百分點", "百分點", "ポイント"),
-    "decade": ("年代", "s"),
-    "year": ("年間", "年", "years", "year", "歳", "yrs"),
-    "month": (
-        "個月", "か月", "ヶ月", "カ月", "ヵ月", "箇月", "月間", "人月", "months", "month",
-        "person-months", "person-month", "man-months", "man-month",
-    ),
-    "week": ("週間", "個星期", "星期", "週", "周", "weeks", "week"),
-    "day": (
-        "天", "日間", "人日", "人天", "工作天", "工作日", "days", "day", "person-days",
-        "person-day", "man-days", "man-day", "working days", "workdays",
-    ),
-    "hour": (
-        "小時", "工時", "人時", "時間", "hours", "hour", "man-hours", "man-hour", "man hours",
-        "person-hours", "person-hour", "person hours",
-    ),
-    "person": (
-        "人", "名", "位", "people", "persons", "person", "workers", "worker", "employees",
-        "staff", "members",
-    ),
-    "firm": ("家", "社", "companies", "company", "firms", "firm"),
-    "times": ("次", "回", "倍", "times", "fold"),
-    "stage": ("階段", "段階", "phases", "phase", "stages", "stage"),
-    "quarter": ("個季度", "季度", "四半期", "quarters", "quarter", "季"),
-    "department": ("部門", "部署", "departments", "department", "divisions", "division"),
-    "team": ("團隊", "团队", "チーム", "teams", "team"),
-}  # fmt: skip
-_UNIT_OF = sorted(
-    ((word, unit) for unit, words in _UNIT_WORDS.items() for word in words),
-    key=lambda item: -len(item[0]),
+from assistant.grounding.bounds import _HALF_BOUND, _HALF_BOUND_AFTER, _hedged, bound_of
+from assistant.grounding.quantity import (
+    CALENDAR_MONTH,
+    ORDINAL,
+    PERIOD,
+    SEVERAL,
+    Quantity,
+    _compatible,
+    _looks_like_year,
+    _same_unit,
+    _tolerable,
+    _year_like,
+    reversed_bound,
 )
-# Work-time units that share their first character with 人 and so need their second one to
-# end the word: 3人日 but not 3人日本, 3人時 but not 3人時代.
-_WORK_UNIT_NOT_BEFORE = {
-    "人日": "本語语系韓韩台中米常",
-    "人天": "天",
-    "人時": "代点點間间期",
-    "人月": "曜末初刊給给",
-}
-# Counters that make a run of CJK numerals a number (三個月, 四十年, 兩大, 三次, 39社).
-_CJK_COUNTERS = (
-    "個月年月週周天日時小人名位家社次回倍成割份件項種大階段期代世紀歲歳輪場支條条所座億萬万千"
-    "分之のつヶか箇国國席点點張台部本季"
+from assistant.grounding.units import (
+    _BARE_COUNTERS,
+    _CJK_COUNTERS,
+    _CJK_LARGE,
+    _CJK_NUMERAL,
+    _EN_FRACTION,
+    _EN_MONTHS,
+    _EN_ORDINAL,
+    _EN_SMALL,
+    _EN_TENS,
+    _EN_UNITS,
+    _PERIOD_UNIT,
+    _TIME_UNITS,
+    CURRENCIES,
+    _any_value,
+    _cjk_value,
+    _currency,
+    _is_rate,
+    _unit_after,
+    _unit_after_hedged,
+    _unit_after_words,
 )
 
 
@@ -143,75 +83,6 @@ _HALF = re.compile(
     r"|\bhalf\b(?!\s*(?:-|an?\s+)(?:year|month|week|day|hour|decade|century)|-)",
     re.IGNORECASE,
 )
-# "more than half", 超過半數, 過半數: a bound, not the number itself (read only in a passage);
-# "nearly half", 近半數, 約半数 are an approximate half.
-_HALF_BOUND = re.compile(
-    r"(?:超過|超过|逾|過|过|\b(?:more than|over|under|less than|at least|just over|just under|"
-    r"well over)\s+(?:a\s+)?)$",
-    re.IGNORECASE,
-)
-_HALF_BOUND_AFTER = re.compile(r"\s*(?:を?超え|を?超す|を上回|以上|以下|未満|未滿|不到|or more\b)")
-# Words that make a number a bound, and its direction: "more than 30" and "30 or fewer" state
-# the same number and opposite facts ("nearly 40%" is under 40%). 不足 is left out: it is also
-# the noun "shortage" (人材不足).
-LOWER, UPPER = "lower", "upper"
-_BOUND_SIGN = {LOWER: "≥", UPPER: "≤"}
-_ABOUT = r"\s*(?:約|约|およそ|大約|大约|about|around|roughly|nearly|approximately)?\s*$"
-_LOWER_BEFORE = re.compile(
-    r"(?:(?<![不未沒没])(?:超過|超过|逾|多於|多于|高於|高于)|至少|"
-    r"(?<!\bnot )(?<!\bno )\b(?:more than|over|above)|"
-    r"\b(?:at least|upwards of|in excess of|just over|well over|no fewer than|no less than))"
-    + _ABOUT,
-    re.IGNORECASE,
-)
-_UPPER_BEFORE = re.compile(
-    r"(?:不到|最多|至多|最大|最高|高達|高达|少於|少于|低於|低于|將近|将近|接近|(?<![最附靠鄰邻親亲])近|"
-    r"[不未沒没](?:超過|超过|逾|多於|多于|高於|高于)|\b(?:not|no) (?:more than|over|above)|"
-    r"\bnot exceeding|"
-    r"\b(?:less than|fewer than|under|up to|at most|just under|no more than|as many as|"
-    r"as much as|as high as|below|nearly|almost|close to))" + _ABOUT,
-    re.IGNORECASE,
-)
-_LOWER_AFTER = re.compile(r"\s*(?:以上|を?超え|を?超す|を上回|\bor more\b|\bplus\b)", re.IGNORECASE)
-_UPPER_AFTER = re.compile(
-    r"\s*(?:以下|未満|未滿|以內|以内|を下回|近く|\bor (?:less|fewer)\b|\bat most\b)",
-    re.IGNORECASE,
-)
-
-
-def bound_of(text: str, start: int, end: int) -> str:
-    """The direction a bound word gives the number at ``text[start:end]`` ("" for none)."""
-    before = text[max(0, start - 24) : start]
-    lower = bool(_LOWER_BEFORE.search(before) or _LOWER_AFTER.match(text, end))
-    upper = bool(_UPPER_BEFORE.search(before) or _UPPER_AFTER.match(text, end))
-    return LOWER if lower and not upper else UPPER if upper and not lower else ""
-
-
-def reversed_bound(claim: Quantity, passage: Quantity) -> bool:
-    """The claim bounds the number the other way from the passage (more than / at most)."""
-    return bool(claim.bound and passage.bound and claim.bound != passage.bound)
-
-
-# Words before a claim number that hedge it (約 60%, 近三成, nearly 40%, close to two in five).
-_HEDGE_BEFORE = re.compile(
-    r"(?:約莫|約|约|およそ|凡そ|ほぼ|大約|大约|大概|差不多|將近|将近|接近|(?<![最附靠鄰邻親亲])近|逾|"
-    r"超過|超过|不到|不足|至少|"
-    r"\b(?:about|around|roughly|approximately|approx\.|nearly|almost|close to|just over|"
-    r"just under|well over|over|more than|less than|fewer than|some|up to|at least|under|"
-    r"upwards of|in excess of|an estimated|estimated))\s*$",
-    re.IGNORECASE,
-)
-# Words after one (6割強, 4割近く, 三年左右, 30人以上, "five years or so"). The one-character
-# ones only when a particle or punctuation follows: 60%強化 is "strengthen by 60%".
-_HEDGE_AFTER = re.compile(
-    r"\s*(?:近く|近い|前後|程度|左右|上下(?![游遊班文級级層层])|余り|あまり|以上|以下|未満|未滿|不到|"
-    r"有餘|有余|多(?=[的之來来前后後]|[^\w]|[のがをにでとはもや]|$)"
-    r"|[強弱餘余超](?=[的之]|[^\w]|[のがをにでとはもや]|$)"
-    r"|or so\b|or more\b|or less\b|or fewer\b)",
-    re.IGNORECASE,
-)
-# 多/餘/余 between a number and its unit: 三十多年, 30餘家, 100余人, 3萬多人.
-_HEDGE_MID = re.compile(r"\s*(?:多|餘|余)")
 _VAGUE = re.compile(r"(?:數|数|幾|几|several|a few|a couple of)\s*(?=\S)", re.IGNORECASE)
 # "take months", "lasted years", "for decades": a duration in bare units is several of them
 _BARE_DURATION = re.compile(
@@ -219,12 +90,6 @@ _BARE_DURATION = re.compile(
     r"waits|waited|for|within)\s+(?:many\s+|long\s+)?(?P<unit>months|years|weeks|days|decades)\b",
     re.IGNORECASE,
 )
-SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
-PERIOD = Decimal(-2)  # "this quarter", 來年: the current or next period of a unit
-_PERIOD_UNIT = {
-    "year": "year", "年度": "year", "年": "year", "quarter": "quarter", "季": "quarter",
-    "month": "month", "月": "month", "week": "week", "週": "week", "周": "week",
-}  # fmt: skip
 _CENTURY_SHARE = re.compile(
     r"(?P<quarter>四半世紀|quarter[- ]century|quarter of a century)|半個?世紀|half a century",
     re.IGNORECASE,
@@ -244,7 +109,6 @@ _TENTHS = re.compile(
     r"|割(?![合引安高れりく愛爱譲让])(?:(?P<bu>[1-9一二三四五六七八九])分)?)"
 )
 # "two in five", "3 out of 10": a share (X < Y)
-_EN_SMALL = "|".join(sorted([*_EN_UNITS, *_EN_TENS], key=len, reverse=True))
 _IN_EN = re.compile(
     rf"\b(?P<num>{_EN_SMALL}|\d+)\s+(?:in|out\s+of)\s+(?P<den>{_EN_SMALL}|\d+)\b(?![.,]\d)",
     re.IGNORECASE,
@@ -261,24 +125,13 @@ _IN_ZH = re.compile(
     rf"(?:就|只|僅|仅|便)?\s*(?:會|会)?有\s*(?P<num>[\d{_CJK_NUMERAL}]+)\s*"
     r"(?:個|个|名|位|家|人|間|间)"
 )
-_TIME_UNITS = ("year", "month", "week", "day", "hour", "decade")
 # Before a bare 千/萬 (千人, 萬人規模): 數萬人, 幾千家, 何万人, 成千上萬 are no amounts.
 _VAGUE_BEFORE = re.compile(r"(?:[數数幾几何]|[千百]上)$")
-# Counters after a bare 千/萬/万/億: a run without one is 千萬不要, 萬一, 万博; and not the
-# idioms 万人受け, 萬人共知 ("everyone") or 万年筆, 萬年不變 ("forever").
-_BARE_COUNTERS = "人名位家社個个件項项倍年"
 _BARE_IDIOM = re.compile(r"人[受向共]|(?<=[萬万億亿])年")
-_TOLERANCE = Decimal("0.1")
-# A month of the calendar (2025 年 7 月, 7月24日, July 24, 2025) is a date, not a duration.
-CALENDAR_MONTH = "calendar-month"
 _CJK_MONTH = re.compile(
     rf"(?<![\d{_CJK_NUMERAL}個个かヶカヵ箇])(?P<value>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
     r"\s*月(?![間间])"
 )
-_EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
 _EN_MONTH = re.compile(
     r"\b(?P<name>January|February|March|April|June|July|August|September|October|November|"
     r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.(?=\s*\d)"
@@ -286,159 +139,13 @@ _EN_MONTH = re.compile(
     r"|(?:(?<=\bin\s)|(?<=\bof\s)|(?<=\bby\s)|(?<=\bsince\s)|(?<=\buntil\s)|(?<=\bfrom\s)"
     r"|(?<=\bto\s)|(?<=\blate\s)|(?<=\bearly\s))May)\b"
 )
-# "第 1 回", 第三屆, 1st: a rank. 首屆, 首次, 初回, 初めて: the first (read in a passage).
-ORDINAL = "ordinal"
 _FIRST = re.compile(r"首[屆届次度批座家間间位任回期]|初回|初の|初めて|最初の")
-# "1,000 workers a year", "twice a month": a rate, not one year; "took a year" is one.
-_DURATION_BEFORE = re.compile(
-    r"\b(?:for|in|within|over|after|about|nearly|almost|around|roughly|took|take|takes|taking|"
-    r"taken|last|lasts|lasted|lasting|spend|spends|spent|than|just|only|under|barely|past|"
-    r"whole|entire|full)\s*$",
-    re.IGNORECASE,
-)
-_RATE_BEFORE = re.compile(rf"\d|\b(?:once|twice|thrice|times|{_EN_SMALL})\b", re.IGNORECASE)
-# Currencies, before the number (NT$, 新台幣 約) or after it (億日圓, 万円, million yen). A bare
-# "$", "dollars" or 元 names no currency: 元 is also the yen's 日元.
-_CURRENCY_BEFORE = re.compile(
-    r"(?P<code>NT\$|US\$|USD|TWD|JPY|NTD|[¥￥€]|新[台臺]幣|[台臺]幣|美金|美元|日幣|日圓|日元|人民幣)"
-    r"\s*(?:約為|约为|約|约|大約|大约|近|逾|超過|超过|about|around|roughly|nearly|over)?\s*$",
-    re.IGNORECASE,
-)
-_CURRENCY_AFTER = re.compile(
-    r"\s*(?P<code>日圓|日円|日元|日幣|円|yen|US dollars|U\.S\. dollars|美元|美金|新[台臺]幣|"
-    r"[台臺]幣|新?台湾ドル|米ドル|ドル|人民幣|人民币|euros?|ユーロ)",
-    re.IGNORECASE,
-)
-_CURRENCY = {
-    "nt$": "TWD", "twd": "TWD", "ntd": "TWD", "新台幣": "TWD", "新臺幣": "TWD", "台幣": "TWD",
-    "臺幣": "TWD", "台湾ドル": "TWD", "新台湾ドル": "TWD",
-    "us$": "USD", "usd": "USD", "美金": "USD", "美元": "USD", "us dollars": "USD",
-    "u.s. dollars": "USD", "米ドル": "USD", "ドル": "USD",
-    "jpy": "JPY", "¥": "JPY", "￥": "JPY", "日幣": "JPY", "日圓": "JPY", "日円": "JPY",
-    "日元": "JPY", "円": "JPY", "yen": "JPY",
-    "人民幣": "CNY", "人民币": "CNY", "€": "EUR", "euro": "EUR", "euros": "EUR", "ユーロ": "EUR",
-}  # fmt: skip
-CURRENCIES = frozenset(_CURRENCY.values())
-
-
-def _currency(text: str, start: int, end: int) -> str | None:
-    """The currency a number is said in, when the text names one right before or after it."""
-    before = _CURRENCY_BEFORE.search(text[max(0, start - 12) : start])
-    after = _CURRENCY_AFTER.match(text, end)
-    match = before or after
-    return _CURRENCY.get(match.group("code").casefold()) if match else None
-
-
-def _is_rate(text: str, start: int) -> bool:
-    """Whether "a year" at ``start`` is "per year": a count comes before it in its clause
-    ("1,000 engineers a year", "twice a month") and no word of duration right before it."""
-    clause = re.split(r"[,;:。、,;:]", text[max(0, start - 60) : start])[-1]
-    return not _DURATION_BEFORE.search(clause) and bool(_RATE_BEFORE.search(clause))
-
-
-def _cjk_value(text: str) -> int | None:
-    """七十九萬 → 790000, 二十一 → 21, 兩 → 2, 二〇二五 → 2025."""
-    if any(ch in _CJK_SMALL or ch in _CJK_LARGE for ch in text):
-        total = section = digit = 0
-        for ch in text:
-            if ch in _CJK_DIGIT:
-                digit = _CJK_DIGIT[ch]
-            elif ch in _CJK_SMALL:
-                section += (digit or 1) * _CJK_SMALL[ch]
-                digit = 0
-            elif ch in _CJK_LARGE:
-                total += ((section + digit) or 1) * _CJK_LARGE[ch]
-                section = digit = 0
-        return total + section + digit
-    if all(ch in _CJK_DIGIT for ch in text):
-        return int("".join(str(_CJK_DIGIT[ch]) for ch in text))
-    return None
-
-
-def _any_value(text: str) -> Decimal | None:
-    text = text.replace(",", "")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        value = _cjk_value(text)
-        return Decimal(value) if value is not None else None
-
-
 _DECADE_LONG = re.compile(r"\b(?:a\s+)?decade-long\b", re.IGNORECASE)
 _ONE_UNIT = re.compile(
     r"(?<!half )\b(?:a|an|one)\s+(?:single\s+)?(?P<unit>month|year|week|decade|quarter)"
     r"\b(?![-\w])",
     re.IGNORECASE,
 )
-_ENGLISH_WORD = re.compile(r"\s+[A-Za-z][A-Za-z-]*")
-_RATE_WORDS = frozenset({"a", "an", "per", "each", "every"})
-
-
-def _unit_after_words(text: str, end: int) -> str | None:
-    """An English unit one or two words after ``end``: "790,000 Japanese companies"."""
-    word = _ENGLISH_WORD.match(text, end)
-    for _ in range(2):
-        if not word or word.group().strip().casefold() in _RATE_WORDS:
-            return None  # "NT$55,000 a month", "300 per year": a rate, not a duration
-        unit, _, _ = _unit_after(text, word.end())
-        if unit and unit != "decade":
-            return unit
-        word = _ENGLISH_WORD.match(text, word.end())
-    return None
-
-
-def _unit_after(text: str, end: int) -> tuple[str | None, Decimal, int]:
-    """The unit class right after ``end`` (skipping space and 個/か counters), a multiplier
-    (萬, thousand, …) if one comes first, and where the unit ends."""
-    unit, multiplier, position, _ = _unit_after_hedged(text, end, hedges=False)
-    return unit, multiplier, position
-
-
-def _unit_after_hedged(
-    text: str, end: int, *, hedges: bool = True
-) -> tuple[str | None, Decimal, int, bool]:
-    """:func:`_unit_after`, also skipping a 多/餘/余 before the multiplier or the unit
-    (30多萬人, 3萬多人, 三十餘家); the last item says whether one was skipped."""
-    multiplier = Decimal(1)
-    position = end
-    hedged = False
-    if hedges and (mid := _HEDGE_MID.match(text, position)):
-        position, hedged = mid.end(), True
-    rest = text[position : position + 16]
-    stripped = rest.lstrip(" ")
-    offset = len(rest) - len(stripped)
-    for word, factor in sorted(_MULTIPLIER.items(), key=lambda item: -len(item[0])):
-        if stripped.casefold().startswith(word) and (
-            not word.isascii() or not stripped[len(word) : len(word) + 1].isalpha()
-        ):
-            multiplier = Decimal(factor)
-            position += offset + len(word)
-            if hedges and not hedged and (mid := _HEDGE_MID.match(text, position)):
-                position, hedged = mid.end(), True
-            rest = text[position : position + 16]
-            stripped = rest.lstrip(" ")
-            offset = len(rest) - len(stripped)
-            break
-    counter = stripped[:1] in ("個", "个", "つ") and stripped[1:2] != "月"
-    hyphen = stripped[:1] == "-" and stripped[1:2].isalpha()  # "a four-week immersion"
-    if counter or hyphen:
-        offset += 1
-        stripped = stripped[1:]
-    lowered = stripped.casefold()
-    for word, unit in _UNIT_OF:
-        if lowered.startswith(word):
-            after = lowered[len(word) : len(word) + 1]
-            if word.isascii() and word[-1].isalpha():
-                if after.isalpha():
-                    continue
-                if word == "s" and offset:  # "1980s" only, never "1980 s"
-                    continue
-            if after and after in _WORK_UNIT_NOT_BEFORE.get(word, ""):
-                continue
-            return unit, multiplier, position + offset + len(word), hedged
-    if hedged and multiplier == 1:  # "30多" with nothing after: not read as a hedge
-        return _unit_after_hedged(text, end, hedges=False)
-    return None, multiplier, position, hedged
 
 
 def _norm_value(value: Decimal) -> Decimal:
@@ -642,80 +349,6 @@ def _share_term(term: str) -> Decimal | None:
     return _any_value(term)
 
 
-def _hedged(text: str, start: int, end: int) -> bool:
-    """Whether a hedge (約, nearly, 強, 以上, or so) comes right before ``start`` or right
-    after ``end``."""
-    return bool(
-        _HEDGE_BEFORE.search(text[max(0, start - 16) : start]) or _HEDGE_AFTER.match(text, end)
-    )
-
-
-def _tolerable(value: Decimal, unit: str | None) -> bool:
-    """Whether a hedged number may be read as approximate: not a vague amount, a decade or a
-    calendar year ("around 2030" is 2030, never 2100)."""
-    if value == SEVERAL or unit == "decade":
-        return False
-    return not (unit in (None, "year") and value % 1 == 0 and 1000 <= value < 3000)
-
-
-def _near(claim: Decimal, passage: Decimal) -> bool:
-    return abs(claim - passage) <= abs(passage) * _TOLERANCE
-
-
-# Durations in months: a quarter is three months, a decade ten years.
-_MONTHS = {"month": 1, "quarter": 3, "year": 12, "decade": 120}
-
-
-def _compatible(claim: Quantity, passage: Quantity) -> bool:
-    """Whether ``passage`` states ``claim``: the same value (within 10% of the passage value
-    when the claim hedges it) and no conflicting unit."""
-    if claim.unit != passage.unit and {claim.unit, passage.unit} <= _MONTHS.keys():
-        if _looks_like_year(claim) or _looks_like_year(passage):
-            return False  # 2025年 is a date, not 24,300 months
-        claim = replace(claim, value=claim.value * _MONTHS[str(claim.unit)], unit="month")
-        passage = replace(passage, value=passage.value * _MONTHS[str(passage.unit)], unit="month")
-    if {claim.unit, passage.unit} == {"fraction", "percent"}:  # a third is 33%, half is 50%
-        claimed, stated = (
-            q.value * 100 if q.unit == "fraction" else q.value for q in (claim, passage)
-        )
-        return _near(claimed, stated) if claim.approximate else abs(claimed - stated) < 1
-    if "percent" in (claim.unit, passage.unit) or "fraction" in (claim.unit, passage.unit):
-        if claim.unit != passage.unit:
-            return False
-    elif claim.unit is not None and passage.unit is not None and claim.unit != passage.unit:
-        return False
-    if claim.approximate:
-        return _near(claim.value, passage.value)
-    return claim.value == passage.value
-
-
-def _same_kind(claim: Quantity, passage: Quantity) -> bool:
-    """Two different numbers of one kind: the same unit, or both plain counts (37
-    questionnaires, 39 responses) but not a year (2025) against a count."""
-    if claim.unit != passage.unit or claim.value == passage.value:
-        return False
-    return claim.unit is not None or not any(_looks_like_year(q) for q in (claim, passage))
-
-
-def _year_like(value: Decimal) -> bool:
-    return value % 1 == 0 and 1800 <= value <= 2200
-
-
-def _looks_like_year(quantity: Quantity) -> bool:
-    return _year_like(quantity.value)
-
-
-def is_date(quantity: Quantity) -> bool:
-    """A calendar year (2025, 2025年, the 1980s): it dates a statement rather than counts."""
-    if quantity.unit == CALENDAR_MONTH:
-        return True
-    return quantity.unit in (None, "year", "decade") and 1800 <= quantity.value <= 2200
-
-
-def _same_kind_values(claim: Quantity, stated: Iterable[Quantity]) -> str:
-    return ", ".join(sorted(str(p) for p in stated if _same_kind(claim, p)))
-
-
 def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
     """The claim's quantities that no passage states (with a compatible unit). A number with
     a unit the passages also use with numbers must be one of those: "a single month" is not
@@ -740,7 +373,3 @@ def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
         (q for q in quantities(claim) if not matched(q)),
         key=lambda q: (q.value, q.unit or "", q.approximate),
     )
-
-
-def _same_unit(claim: Quantity, passage: Quantity) -> bool:
-    return claim.unit == passage.unit or {claim.unit, passage.unit} == {"fraction", "percent"}

@@ -1,64 +1,29 @@
 """Opposite terms: a claim that says "bottom-up" where its passage says "top-down" (pure).
 
 A short table of opposites that business and technology writing turns on, each side named in
-Traditional Chinese, Japanese and English. A claim contradicts its passage when it uses one side
-and not the other, the passage uses the other side and not the first, and neither use is under
-a negation ("not short-term" is not a contradiction of "long-term").
+Traditional Chinese, Japanese and English (``data/opposites.json``). A claim contradicts its
+passage when it uses one side and not the other, the passage uses the other side and not the
+first, and neither use is under a negation ("not short-term" is not a contradiction of
+"long-term").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.grounding.entities import EntityTable
+from assistant.grounding import tables
 from assistant.grounding.negation import negation_count
 from assistant.grounding.overlap import _CLAUSE_END
-from assistant.text import fold_script, split_sentences
+from assistant.grounding.tables import Pair
+from assistant.text import fold_script
 
-# (one side, the other side); CJK forms match as substrings after folding scripts, English
-# forms as whole words (an -s, -ed or -ing ending allowed).
-OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (
-        ("由上而下", "高層授權", "トップダウン", "top-down"),
-        ("由下而上", "ボトムアップ", "bottom-up"),
-    ),
-    (("硬體", "ハードウェア", "hardware"), ("軟體", "ソフトウェア", "software")),
-    (("組織內", "組織内", "內部", "内部", "inside"), ("組織外", "外部", "outside")),
-    (("消費性", "消費者向け", "consumer"), ("企業型", "企業向け", "enterprise")),
-    (("上游", "川上", "upstream"), ("下游", "川下", "downstream")),
-    (("短期", "短線", "short-term"), ("長期", "長線", "long-term")),
-    (
-        ("增加", "増加", "上升", "上昇", "increase", "rise"),
-        ("減少", "下降", "低下", "decrease", "decline"),
-    ),
-    (
-        ("成長", "增長", "growth", "grow", "grew", "rose", "risen"),
-        ("衰退", "下滑", "縮減", "fell", "fall", "fallen", "drop", "dropped", "shrank"),
-    ),
-    (("越高", "更高", "高於", "上回", "higher"), ("越低", "更低", "低於", "下回", "lower")),
-    (("較快", "比較快", "更快", "faster", "quicker"), ("較慢", "比較慢", "更慢", "slower")),
-    (("最高", "highest"), ("最低", "lowest")),
-    (("成功", "succeed", "success"), ("失敗", "fail", "failure")),
-    (("供給端", "供給側", "supply side"), ("需求端", "需要側", "demand side")),
-    (("進口", "輸入", "import"), ("出口", "輸出", "export")),
-    (("買方", "買い手", "buyer"), ("賣方", "売り手", "seller")),
-    (("領頭", "主導"), ("執行", "施工")),
-    (("規劃", "企画"), ("執行", "実行")),
-    (
-        ("大企業", "大手企業", "large company", "large corporation"),
-        ("新創", "スタートアップ", "startup"),
-    ),
-    (("快速", "迅速", "速い", "fast"), ("緩慢", "遅い", "slow")),
-    (("唯一", "the only"), ("之一", "one of")),
-    (
-        ("過濾", "排除", "ふるい落と", "切り捨て", "除外", "filter out", "exclude", "screen out"),
-        ("尋找", "尋求", "探す", "探し", "seek", "look for"),
-    ),
-    (("樂觀", "楽観", "optimistic"), ("悲觀", "悲観", "pessimistic")),
-    (("順利", "順調", "smoothly"), ("受阻", "難航", "stall")),
-)
+# (one side, the other side), from data/opposites.json; CJK forms match as substrings after
+# folding scripts, English forms as whole words (an -s, -ed or -ing ending allowed).
+# A corpus's own pairs come from beside its glossary (``tables.corpus_opposites``).
+OPPOSITES: tuple[Pair, ...] = tables.opposites().pairs
 
 
 @dataclass(frozen=True)
@@ -67,10 +32,10 @@ class Opposition:
     passage_term: str
 
 
-def opposed_terms(claim: str, passage: str) -> list[Opposition]:
+def opposed_terms(claim: str, passage: str, pairs: Sequence[Pair] = OPPOSITES) -> list[Opposition]:
     """Where the claim uses one side of an opposite and the passage only the other."""
     found = []
-    for first, second in OPPOSITES:
+    for first, second in pairs:
         for said, other in ((first, second), (second, first)):
             claimed = _asserted(claim, said)
             if not claimed or _uses(claim, other):
@@ -100,43 +65,6 @@ def _word(form: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(form)}(?:s|es|d|ed|ing)?\b", re.IGNORECASE)
 
 
-def opposed_roles(claim: str, passage: str, table: EntityTable) -> list[Opposition]:
-    """Opposites said of the same country: each term goes with the last country named before
-    it in its sentence, so that "Taiwanese capital led and Japanese firms built" is caught
-    against 「日資領頭、台商執行」 (Japan leads, Taiwan builds)."""
-    claimed, stated = _roles(claim, table), _roles(passage, table)
-    found = []
-    for (role, side), term in claimed.items():
-        other = 1 - side
-        if (role, other) in claimed or (role, side) in stated:
-            continue
-        if (role, other) in stated:
-            found.append(Opposition(term, stated[(role, other)]))
-    return found
-
-
-def _roles(text: str, table: EntityTable) -> dict[tuple[str, int], str]:
-    """("country#opposite", side) → the term, for each opposite term used outside a negated
-    clause after a country is named in the same sentence (two countries at least)."""
-    roles: dict[tuple[str, int], str] = {}
-    for sentence in split_sentences(text):
-        body = sentence.text
-        countries = sorted(
-            (m for m in table.mentions(body) if table.entities[m.entity].swappable),
-            key=lambda m: m.start,
-        )
-        if len({m.entity for m in countries}) < 2:
-            continue
-        for index, pair in enumerate(OPPOSITES):
-            for side, forms in enumerate(pair):
-                for start, term in _positions(body, forms):
-                    before = [m for m in countries if m.end <= start]
-                    clause = _clause_at(body, start)
-                    if before and not negation_count(clause):
-                        roles.setdefault((f"{before[-1].entity}#{index}", side), term)
-    return roles
-
-
 def _positions(text: str, forms: tuple[str, ...]) -> list[tuple[int, str]]:
     """Where each of ``forms`` occurs, form by form in their order."""
     found: list[tuple[int, str]] = []
@@ -153,9 +81,3 @@ def _positions(text: str, forms: tuple[str, ...]) -> list[tuple[int, str]]:
 @lru_cache(maxsize=512)
 def _folded(form: str) -> str:
     return fold_script(form).casefold()
-
-
-def _clause_at(text: str, position: int) -> str:
-    starts = [0, *(m.end() for m in _CLAUSE_END.finditer(text, 0, position))]
-    end = _CLAUSE_END.search(text, position)
-    return text[starts[-1] : end.start() if end else len(text)]

@@ -1,6 +1,6 @@
-"""Step 5 of the grounding verifier, its lexical side: a claim's clauses, the passages'
-segments, and how much of the claim's text the passages share. Also the text helpers the
-entity and negation checks use: clause ends, content bigrams and Han folding.
+"""Step 4 of the grounding verifier, its lexical side: the passages' segments and how much
+of the claim's text the passages share. Also the text helpers other checks use: a claim's
+clauses (the misplaced-numbers check), clause ends (opposite terms) and content bigrams.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from assistant.grounding import tables
 from assistant.text import fold_script, lexical_tokens, split_sentences
 
 # a comma, but not a thousands separator (790,000); semicolons, colons, dashes, "while" …
@@ -63,22 +64,16 @@ def lexical_coverage(claim: str, passage: str) -> float:
     return len(wanted & _shingles(passage)) / len(wanted)
 
 
-def clause_lexical_coverage(clauses: Sequence[str], passage: str) -> float:
-    """The weakest clause's share of content bigrams (Han and kana, scripts folded) found in
-    the passage: a clause the passage does not speak of shares few of them. 0 for a claim
-    without CJK text."""
-    available = _content_bigrams(passage)
-    shares = [
-        len(grams & available) / len(grams)
-        for grams in (_content_bigrams(clause) for clause in clauses)
-        if len(grams) >= 3
-    ]
-    return min(shares) if shares else 0.0
+def bigram_coverage(claim: str, passage: str) -> float:
+    """The claim's share of content bigrams (Han and kana, scripts folded) found in the
+    passage; 0 for a claim with fewer than three of them (no CJK text to speak of)."""
+    grams = _content_bigrams(claim)
+    if len(grams) < 3:
+        return 0.0
+    return len(grams & _content_bigrams(passage)) / len(grams)
 
 
-_FUNCTION_CHARS = set(
-    "是要在於于会會能應应再用來来对對為为了的被將将把有並并就也都而且其這这那之與与和及或"
-)
+_FUNCTION_CHARS = set(tables.words().function_chars)  # grammar, not content (data/words.json)
 _CJK_ONLY = re.compile(r"[^\u3040-\u30ff\u3400-\u9fff]")
 
 

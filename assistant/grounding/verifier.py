@@ -1,6 +1,6 @@
-"""The offline grounding verifier: numbers, entities, roles and polarity as vetoes (steps 1
-to 4), then meaning: the claim, and each of its clauses, is close in cross-lingual embedding
-space (multilingual-e5) to a sentence of the passages; lexical overlap adds to the score.
+"""The offline grounding verifier: numbers, entities and opposite terms as vetoes (steps 1
+to 3), then meaning: the claim is close in cross-lingual embedding space (multilingual-e5) to
+a sentence of the passages; lexical overlap adds to the score.
 """
 
 from __future__ import annotations
@@ -11,28 +11,22 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import numpy as np
 
-from assistant.grounding.entities import JOINT, EntityTable
+from assistant.grounding.entities import EntityTable
 from assistant.grounding.names import unnamed_names
-from assistant.grounding.negation import negation_conflict
-from assistant.grounding.numbers import (
-    _compatible,
-    _same_kind,
-    _same_kind_values,
-    is_date,
-    quantities,
-    unmatched_quantities,
-)
-from assistant.grounding.opposites import opposed_roles, opposed_terms
+from assistant.grounding.numbers import quantities, unmatched_quantities
+from assistant.grounding.opposites import OPPOSITES, opposed_terms
 from assistant.grounding.overlap import (
+    bigram_coverage,
     claim_clauses,
-    clause_lexical_coverage,
     lexical_coverage,
     passage_segments,
 )
+from assistant.grounding.quantity import _compatible, _same_kind, _same_kind_values, is_date
+from assistant.grounding.tables import corpus_opposites
 from assistant.text import detect_language
 from assistant.thresholds import verifier as fitted_thresholds
 from ingest.embed import CachedEmbedder, Embedder
@@ -58,18 +52,15 @@ class Signals:
 
     unmatched_numbers: tuple[str, ...]
     missing_entities: tuple[str, ...]
-    swap_gain: float  # how much better the entity-swapped claim fits (> 0 is suspect)
-    swapped_pair: tuple[str, ...]
-    negation_mismatch: bool
     similarity: float  # best cosine between the claim and a passage segment
-    clause_similarity: float  # worst clause's best cosine
     lexical: float  # share of the claim's shingles in the passages
     best_segment: str
     language: str = "en"
     length_ratio: float = 0.0  # log(claim length / best segment length), in characters
     verbatim: bool = False  # the claim is quoted word for word from a passage
-    clause_lexical: float = 0.0  # worst clause's share of Han/kana bigrams in the passages
-    role_conflicts: int = 0  # claim clauses whose content the passages say of another country
+    # the claim's share of Han/kana bigrams in the passages (named for the calibrated weight
+    # ``clause_lexical_weight``: it was the weakest clause's share when claims were split)
+    clause_lexical: float = 0.0
     passage_language: str = ""
     opposed: tuple[str, ...] = ()  # "claim term / passage term" pairs of opposites
 
@@ -83,9 +74,13 @@ class Signals:
 
 
 PAIRS = ("same", "same-en", "cross")
-# How much closer (cosine) a claim clause must be to another country's clause in the passage
-# than to its own subject's before its roles count as swapped.
-ROLE_MARGIN = 0.01
+# The offline verifier's rule families, each of which ``OfflineVerifier(disabled=...)`` can
+# switch off (``python -m eval.ablation`` measures what each is worth on held-out claims;
+# docs/issue-16/ablation.md has the table that removed the others):
+# numbers     quantities the passages do not state, or state of something else (step 1)
+# entities    names (table, glossary, Latin-script names) the passages do not name (step 2)
+# opposites   the claim uses one side of an opposite, the passage the other (step 3)
+FAMILIES = frozenset({"numbers", "entities", "opposites"})
 
 
 def language_pair(claim_language: str, passage_language: str) -> str:
@@ -116,7 +111,6 @@ class Thresholds:
 
     score: dict[str, float] = field(default_factory=lambda: dict(_fitted("score")))
     lexical_weight: float = field(default_factory=lambda: float(_fitted("lexical_weight")))
-    clause_weight: float = field(default_factory=lambda: float(_fitted("clause_weight")))
     length_weight: float = field(default_factory=lambda: float(_fitted("length_weight")))
     clause_lexical_weight: float = field(
         default_factory=lambda: float(_fitted("clause_lexical_weight"))
@@ -124,7 +118,6 @@ class Thresholds:
     length_baseline: dict[str, float] = field(
         default_factory=lambda: dict(_fitted("length_baseline"))
     )
-    swap_margin: float = field(default_factory=lambda: float(_fitted("swap_margin")))
     offset: dict[str, float] = field(default_factory=lambda: dict(_fitted("offset")))
 
     def for_pair(self, pair: str) -> float:
@@ -135,7 +128,7 @@ class Thresholds:
 
 
 class OfflineVerifier:
-    """Numbers, entities, roles and polarity as vetoes; then embedding similarity."""
+    """Numbers, entities and opposite terms as vetoes; then embedding similarity."""
 
     def __init__(
         self,
@@ -145,13 +138,21 @@ class OfflineVerifier:
         glossary: Path | None = None,
         thresholds: Thresholds | None = None,
         cache_size: int = 4096,
+        disabled: frozenset[str] = frozenset(),
     ) -> None:
+        unknown = disabled - FAMILIES
+        if unknown:
+            raise ValueError(f"unknown rule families {sorted(unknown)}: use {sorted(FAMILIES)}")
+        self.disabled = disabled  # rule families switched off (``FAMILIES``), for ablations
         self.embedder = embedder
         base = thresholds or Thresholds()
         if threshold is not None:  # one threshold for every pair of languages
             base = replace(base, score=dict.fromkeys(PAIRS, threshold))
         self.thresholds = base
         self.entities = EntityTable.with_glossary(glossary)
+        # general opposite pairs, then the corpus's own (opposites.json beside its glossary)
+        corpus = glossary.parent if glossary is not None else None
+        self.opposites = (*OPPOSITES, *corpus_opposites(corpus))
         self._vectors = CachedEmbedder(embedder, cache_size)  # passages are checked often
 
     def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
@@ -169,15 +170,6 @@ class OfflineVerifier:
         if signals.missing_entities:
             shown = ", ".join(signals.missing_entities)
             return GroundingVerdict(False, min(score, 0.1), f"passage does not name: {shown}")
-        if signals.swap_gain > t.swap_margin:
-            pair = " and ".join(signals.swapped_pair)
-            return GroundingVerdict(False, min(score, 0.2), f"roles of {pair} are swapped")
-        if signals.role_conflicts > 0:
-            return GroundingVerdict(
-                False, min(score, 0.2), "the passage says this of another country"
-            )
-        if signals.negation_mismatch:
-            return GroundingVerdict(False, min(score, 0.3), "negation differs from the passage")
         if signals.opposed:
             shown = ", ".join(signals.opposed)
             reason = f"the passage says the opposite: {shown}"
@@ -190,105 +182,49 @@ class OfflineVerifier:
 
     # -- measurements ---------------------------------------------------------------------
     def signals(self, claim: str, passages: Sequence[str]) -> Signals:
+        """What the checks measure; a family in ``self.disabled`` measures nothing (its
+        signal is left at the value that vetoes nothing)."""
+        on = FAMILIES - self.disabled
         text = "\n".join(passages)
         language, passage_language = detect_language(claim), detect_language(text)
         # Step 1: numbers
-        numbers = tuple(str(q) for q in unmatched_quantities(claim, passages))
-        if not numbers and len(quantities(claim)) >= 2:
-            numbers = self._misplaced_quantities(claim, passages)
+        numbers: tuple[str, ...] = ()
+        if "numbers" in on:
+            numbers = tuple(str(q) for q in unmatched_quantities(claim, passages))
+            if not numbers and len(quantities(claim)) >= 2:
+                numbers = self._misplaced_quantities(claim, passages)
         # Step 2: entities
-        claim_entities = self.entities.keys(claim)
-        passage_entities = self.entities.keys(text)
-        known = {
-            word.casefold()
-            for mention in self.entities.mentions(claim)
-            for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", mention.surface)
-        }
-        missing = (
-            *self.entities.missing(claim, text),
-            *unnamed_names(claim, text, language, passage_language, known),
-        )
-        # Step 5 (needed by 3 and 4): the best-matching passage segment
+        missing: tuple[str, ...] = ()
+        if "entities" in on:
+            known = {
+                word.casefold()
+                for mention in self.entities.mentions(claim)
+                for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", mention.surface)
+            }
+            missing = (
+                *self.entities.missing(claim, text),
+                *unnamed_names(claim, text, language, passage_language, known),
+            )
+        # Step 3: opposite terms
+        opposed = opposed_terms(claim, text, self.opposites) if "opposites" in on else []
+        # Step 4: meaning, against the best-matching passage segment
         segments = passage_segments(passages)
-        clauses = claim_clauses(claim)
-        vectors = self.embed([claim, *clauses, *segments])
-        claim_vector = vectors[0]
-        clause_vectors = vectors[1 : 1 + len(clauses)]
-        segment_vectors = vectors[1 + len(clauses) :]
-        similarities = segment_vectors @ claim_vector
+        vectors = self.embed([claim, *segments])
+        similarities = vectors[1:] @ vectors[0]
         best = int(np.argmax(similarities))
-        similarity = float(similarities[best])
-        clause_similarity = float(np.min(np.max(clause_vectors @ segment_vectors.T, axis=1)))
-        lexical = lexical_coverage(claim, text)
-        # Step 3: roles
-        swap_gain, pair = self._swap_gain(
-            claim, language, claim_entities, passage_entities, lexical, text
-        )
-        # Step 4: polarity against the best segment
-        mismatch = negation_conflict(claim, segments[best])
         return Signals(
             unmatched_numbers=numbers,
             missing_entities=missing,
-            swap_gain=swap_gain,
-            swapped_pair=pair,
-            negation_mismatch=mismatch,
-            similarity=similarity,
-            clause_similarity=clause_similarity,
-            lexical=lexical,
+            similarity=float(similarities[best]),
+            lexical=lexical_coverage(claim, text),
             best_segment=segments[best],
             language=language,
             passage_language=passage_language,
-            opposed=tuple(
-                f"{o.claim_term} / {o.passage_term}"
-                for o in [
-                    *opposed_terms(claim, text),
-                    *opposed_roles(claim, text, self.entities),
-                ]
-            ),
+            opposed=tuple(f"{o.claim_term} / {o.passage_term}" for o in opposed),
             length_ratio=float(np.log(max(len(claim), 1) / max(len(segments[best]), 1))),
             verbatim=quoted(claim, passages),
-            clause_lexical=clause_lexical_coverage(clauses, text),
-            role_conflicts=self._role_conflicts(claim, text, language, passage_language),
+            clause_lexical=bigram_coverage(claim, text),
         )
-
-    def _role_conflicts(self, claim: str, text: str, language: str, passage_language: str) -> int:
-        """Claim clauses that the passages say of another country. Chinese and Japanese on
-        both sides: by shared characters (``EntityTable.role_conflicts``). Across languages
-        also by meaning: each claim clause, names blanked, is matched to the passage clause
-        it is closest to; if that clause is another country's by more than ``ROLE_MARGIN``
-        over the closest clause of the claim's own subject, the roles are swapped."""
-        # shared characters say who does what only within one language: 台湾の and 台灣 do
-        # not parse alike
-        lexical = (
-            self.entities.role_conflicts(claim, text)
-            if language == passage_language and language != "en"
-            else 0
-        )
-        if language == passage_language or lexical > 0:
-            return lexical
-        said = [
-            (w, p) for w, p in self.entities.subject_pieces(text) if _substantial(p) and w != JOINT
-        ]
-        if len({who for who, _ in said}) < 2:
-            return lexical
-        claimed = [
-            (who, piece)
-            for who, piece in self.entities.subject_pieces(claim)
-            if _substantial(piece) and who in {w for w, _ in said}
-        ]
-        if not claimed:
-            return lexical
-        vectors = self.embed([p for _, p in claimed] + [p for _, p in said])
-        similarities = vectors[: len(claimed)] @ vectors[len(claimed) :].T
-        balance = 0
-        for row, (who, _) in zip(similarities, claimed, strict=True):
-            own = max((s for s, (w, _) in zip(row, said, strict=True) if w == who), default=0.0)
-            other = max((s for s, (w, _) in zip(row, said, strict=True) if w != who), default=0.0)
-            if other - own > ROLE_MARGIN:
-                balance += 1
-            elif own - other > ROLE_MARGIN:
-                balance -= 1
-        return max(lexical, balance)
 
     def _misplaced_quantities(self, claim: str, passages: Sequence[str]) -> tuple[str, ...]:
         """Numbers of the claim exchanged with each other: two claim clauses each match the
@@ -328,63 +264,25 @@ class OfflineVerifier:
                     wrong.append(f"{q} (the passage says {stated} here)")
         return tuple(wrong)
 
-    def _swap_gain(
-        self,
-        claim: str,
-        language: str,
-        named: set[str],
-        stated: set[str],
-        lexical: float,
-        text: str,
-    ) -> tuple[float, tuple[str, ...]]:
-        """How much better the claim's characters fit the passages with two of its countries
-        exchanged, or one of them replaced by another the passages name ("decision power lay
-        with the Taiwan side" against 「意思決定権は日本側に」). Embeddings barely see who does
-        what; the text's own characters do."""
-        countries = {k for k in stated if self.entities.entities[k].swappable}
-        best_gain, best_pair = -1.0, cast(tuple[str, ...], ())
-        for first in sorted(named & countries):
-            for second in sorted(countries - {first}):
-                if second in named and second < first:
-                    continue  # the same exchange, seen from the other side
-                swapped = self.entities.swapped(claim, first, second, language)
-                if swapped == claim:
-                    continue
-                gain = lexical_coverage(swapped, text) - lexical
-                if gain > best_gain:
-                    best_gain, best_pair = gain, (first, second)
-        return best_gain, best_pair
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of ``texts`` (as queries), cached: passages are checked again and again."""
         return self._vectors.embed(texts, kind="query")
 
 
 def combined_score(signals: Signals, t: Thresholds) -> float:
-    """Meaning (whole claim and its weakest clause), plus lexical overlap, minus a penalty
-    for a claim much longer than the sentence it matches (it says more than the passage)."""
+    """Meaning, plus lexical overlap, minus a penalty for a claim much longer than the
+    sentence it matches (it says more than the passage)."""
     shift = t.offset.get(pair_key(signals.language, signals.passage_language), 0.0)
-    meaning = (
-        shift
-        + (1 - t.clause_weight) * signals.similarity
-        + t.clause_weight * (signals.clause_similarity)
-    )
+    meaning = shift + signals.similarity
     baseline = t.length_baseline.get(signals.pair, 0.0)
     excess = max(0.0, signals.length_ratio - baseline)
     lexical = t.lexical_weight * signals.lexical + t.clause_lexical_weight * signals.clause_lexical
     return meaning + lexical - t.length_weight * excess
 
 
-def vetoed(signals: Signals, thresholds: Thresholds) -> bool:
-    """Whether a hard check (numbers, entities, roles, negation) rejects the claim."""
-    return bool(
-        signals.unmatched_numbers
-        or signals.missing_entities
-        or signals.swap_gain > thresholds.swap_margin
-        or signals.role_conflicts > 0
-        or signals.negation_mismatch
-        or signals.opposed
-    )
+def vetoed(signals: Signals) -> bool:
+    """Whether a hard check (numbers, entities, opposite terms) rejects the claim."""
+    return bool(signals.unmatched_numbers or signals.missing_entities or signals.opposed)
 
 
 _NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
@@ -412,11 +310,6 @@ def _at_numbers(clauses: Sequence[str]) -> list[str]:
             clause[low:high] for low, high in itertools.pairwise(cuts) if clause[low:high].strip()
         )
     return pieces
-
-
-def _substantial(piece: str) -> bool:
-    """Enough of a clause to embed: four word characters, or two words."""
-    return len(re.sub(r"\W", "", piece)) >= 4 and (not piece.isascii() or len(piece.split()) >= 2)
 
 
 def quoted(claim: str, passages: Sequence[str]) -> bool:

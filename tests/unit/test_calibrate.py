@@ -20,11 +20,7 @@ def signals(language: str, passage_language: str) -> Signals:
     return Signals(
         unmatched_numbers=(),
         missing_entities=(),
-        swap_gain=-1.0,
-        swapped_pair=(),
-        negation_mismatch=False,
         similarity=0.85,
-        clause_similarity=0.85,
         lexical=0.0,
         best_segment="",
         language=language,

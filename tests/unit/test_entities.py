@@ -107,3 +107,30 @@ def test_a_word_that_merely_contains_a_name_is_not_a_mention(table: EntityTable,
 def test_a_place_word_does_not_hide_a_region(table: EntityTable) -> None:
     assert table.keys("有關東南亞的政策") == {"southeast_asia"}
     assert table.keys("對越南投資增加") == {"vietnam"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "台日都需要一個「非中」的韌性供應鏈",
+        "台湾と日本はいずれも「非中国」の強靭なサプライチェーンを必要としている",
+        "日台はともに「脱中国」のレジリエンスを求める",
+        "擺脫中國依賴,建立脫中供應鏈",
+        "Both need a resilient non-China supply chain.",
+    ],
+)
+def test_a_supply_chain_without_china_does_not_name_china(table: EntityTable, text: str) -> None:
+    assert "china" not in table.keys(text)
+    assert "non_china" in table.keys(text)
+
+
+def test_a_claim_about_a_supply_chain_without_china_needs_a_passage_that_says_so(
+    table: EntityTable,
+) -> None:
+    said = "面對建立非中(Non-China)韌性供應鏈的需求,台日合作更顯重要。"
+    about_china = "中國市場對台日企業仍然重要。"
+    claim = "Taiwan and Japan both need a non-China supply chain."
+    assert table.missing(claim, said) == []
+    assert table.missing(claim, about_china) == ["non_china"]
+    # and a claim that does name China is not satisfied by a passage about leaving it
+    assert table.missing("中國市場很重要", said) == ["china"]

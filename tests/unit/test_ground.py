@@ -1,4 +1,4 @@
-"""The offline verifier: numbers, entities, roles and negation in zh-TW, ja and en.
+"""The offline verifier: numbers and entities in zh-TW, ja and en.
 
 The vetoes are checked with the deterministic ``FakeEmbedder`` (they do not depend on the
 embedding); a verbatim quote is supported whatever the embedder."""
@@ -20,7 +20,6 @@ from assistant.grounding import (
     Quantity,
     Verifier,
     judge_prompt,
-    negation_conflict,
     quantities,
     unmatched_quantities,
 )
@@ -321,19 +320,6 @@ def test_an_entity_the_passage_does_not_name(
     assert missing in verdict.reason.casefold()
 
 
-def test_swapped_roles_are_caught(verifier: OfflineVerifier) -> None:
-    verdict = verifier.verify("最佳的獲利模式,是建立一套「台灣規劃、日本執行」的分工體系。", [PLAN])
-    assert not verdict.supported
-    assert "swapped" in verdict.reason
-
-
-def test_negating_what_the_passage_says(verifier: OfflineVerifier) -> None:
-    claim = "文章認為,在日本花三個月進行協商,本質上就是時間成本的浪費。"
-    assert negation_conflict(claim, NEGOTIATION)
-    assert not verifier.verify(claim, [NEGOTIATION]).supported
-    assert not negation_conflict("在日本,三個月的協商不是時間成本的浪費。", NEGOTIATION)
-
-
 def test_a_verbatim_quote_is_supported_in_each_language(verifier: OfflineVerifier) -> None:
     for text in (
         TALENT,
@@ -367,16 +353,6 @@ def test_offline_vetoes_are_final_over_the_llm_judge(verifier: OfflineVerifier) 
     assert combined.verify("Japan's IT talent gap is large.", [TALENT]).supported
 
 
-def test_english_clauses_have_their_subject_not_their_object() -> None:
-    table = EntityTable.with_glossary(GLOSSARY)
-    pieces = table.subject_pieces(
-        "In this phase, Japan became a key partner for Taiwanese companies, while Korea waited."
-    )
-    assert [who for who, _ in pieces] == ["japan", "korea"]
-    assert "Taiwanese" not in pieces[0][1] and "Japan" not in pieces[0][1]
-    assert table.subject_pieces("Demand for Japanese quality keeps rising.") == []
-
-
 def test_a_place_named_inside_a_longer_name_is_named_but_a_country_is_not() -> None:
     table = EntityTable.with_glossary(GLOSSARY)
     passage = "日本急需台灣協助復興其半導體製造能力(如 JASM 熊本廠案例)"
@@ -389,17 +365,6 @@ def test_a_duration_in_bare_units_must_agree_with_the_passage() -> None:
     assert unmatched_quantities("R&D cycles that traditionally take months", passage)
     assert not unmatched_quantities("R&D cycles that traditionally take years", passage)
     assert quantities("Over the years, in recent years, many years ago") == frozenset()
-
-
-def test_two_countries_together_are_a_joint_subject_with_no_role_of_their_own() -> None:
-    table = EntityTable.with_glossary(GLOSSARY)
-
-    def subjects(text: str) -> set[str]:
-        return {who for who, _ in table.subject_pieces(text)}
-
-    assert subjects("日本と台湾はアジアで最も高齢化が深刻な経済圏だ。") == {"*both*"}
-    assert subjects("Japan and Taiwan are ageing fast.") == {"*both*"}
-    assert subjects("進入日本市場的台灣新創需要耐心。") == {"taiwan"}
 
 
 def test_a_unit_the_passage_counts_in_must_carry_one_of_its_numbers() -> None:
@@ -418,24 +383,6 @@ def test_a_unit_a_word_or_two_after_the_number_still_counts() -> None:
 def test_a_year_is_a_date_not_a_count_of_years() -> None:
     passage = ["To sum up the survey completed at the end of 2025: over the past three years …"]
     assert not unmatched_quantities("2025年末に完了した調査によれば、ここ3年間", passage)
-
-
-def test_one_country_replaced_by_another_the_passage_names_is_a_swap(
-    verifier: OfflineVerifier,
-) -> None:
-    passage = "日本の商社が発注し、台湾の工場が生産した。意思決定権は日本側に高度に集中していた。"
-    claim = "当時は意思決定権が台湾側に高度に集中していた。"
-    verdict = verifier.verify(claim, [passage])
-    assert not verdict.supported and "swapped" in verdict.reason
-
-
-def test_japanese_grammar_shared_by_both_sides_is_not_a_contradiction() -> None:
-    claim = "真の好機は、消費者の目を奪い合うことではなく、実体産業を動かすことにある。"
-    passage = (
-        "真の機会である――消費者の目を奪い合おうとするのではなく(それは前の時代の戦場だ)、"
-        "巨象のような日本の実体産業の稼働を動かすことである。"
-    )
-    assert not negation_conflict(claim, passage)
 
 
 def test_durations_in_other_units_of_time_agree() -> None:
@@ -511,16 +458,16 @@ def test_only_numbers_exchanged_with_each_other_are_misplaced(
     assert not verifier.signals(claim, [passage]).unmatched_numbers
 
 
-def test_japanese_subjects_marked_by_ga_and_objects_after_a_noun(
-    verifier: OfflineVerifier,
-) -> None:
-    table = verifier.entities
-    subjects = table.subject_pieces("日本企業の47%が台湾スタートアップとのPoCに前向きだ。")
-    assert [who for who, _ in subjects][:1] == ["japan"]
-    subjects = table.subject_pieces(
-        "日本市場への進出を計画している台湾スタートアップの割合は上昇した。"
+def test_a_rule_family_switched_off_measures_nothing() -> None:
+    wrong = "根據日本經濟產業省預估,至 2030 年日本 IT 與數位人才缺口將高達 97 萬人。"
+    elsewhere = "According to South Korea's ministry, the gap will reach 790,000 by 2030."
+    on = OfflineVerifier(FakeEmbedder(), glossary=GLOSSARY)
+    off = OfflineVerifier(
+        FakeEmbedder(), glossary=GLOSSARY, disabled=frozenset({"numbers", "entities"})
     )
-    assert [who for who, _ in subjects][:1] == ["taiwan"]
-    # inside a subordinate clause が does not make the country the subject
-    subjects = table.subject_pieces("台湾の起業家は、自らを「日本側の担当者が書けるよう支援する」")
-    assert {who for who, _ in subjects} == {"taiwan"}
+    assert on.signals(wrong, [TALENT]).unmatched_numbers
+    assert off.signals(wrong, [TALENT]).unmatched_numbers == ()
+    assert on.signals(elsewhere, [TALENT]).missing_entities
+    assert off.signals(elsewhere, [TALENT]).missing_entities == ()
+    with pytest.raises(ValueError, match="unknown rule families"):
+        OfflineVerifier(FakeEmbedder(), disabled=frozenset({"spelling"}))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import GLOSSARY
+from conftest import FIXTURE_CORPUS
 from fakes import FakeEmbedder
 
-from assistant.grounding import EntityTable, OfflineVerifier
-from assistant.grounding.opposites import opposed_roles, opposed_terms
+from assistant.grounding import OfflineVerifier
+from assistant.grounding.opposites import OPPOSITES, opposed_terms
+from assistant.grounding.tables import corpus_opposites
 
 pytestmark = pytest.mark.unit
 
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.unit
         ("Ringi is a top-down mechanism.", "稟議制は日本特有のボトムアップ型の意思決定である。"),
         ("出島は本社の内部に置かれる。", "在組織外設立擁有獨立決策權的新創合作單位。"),
         ("Demand for hardware keeps growing.", "對軟體的需求只會越來越大。"),
-        ("This is one of the strategic depths.", "東南亞與印度是唯一的戰略縱深。"),
         ("Investment fell by 24% in 2024.", "2024 年投資總額較 2023 年成長 24%。"),
         ("多數人認為決策過程比較快。", "多數人認為日本職場的決策過程較慢。"),
         ("起薪低於當地平均水準。", "起薪則為 28 萬日圓,高於當地平均水準約兩成。"),
@@ -55,10 +55,10 @@ def test_the_verifier_rejects_an_opposite_with_its_reason() -> None:
     assert "opposite" in verdict.reason and "由上而下" in verdict.reason
 
 
-def test_opposites_said_of_the_other_country_are_swapped_roles() -> None:
-    table = EntityTable.with_glossary(GLOSSARY)
-    passage = "以菲律賓南北通勤鐵路(NSCR)為例,這正是日資領頭、台商執行的經典案例。"
-    swapped = "NSCR は、台湾資本が主導し日本企業が施工を担った典型例である。"
-    right = "NSCR は、日本資本が主導し台湾企業が施工を担った典型例である。"
-    assert opposed_roles(swapped, passage, table)
-    assert opposed_roles(right, passage, table) == []
+def test_a_corpus_s_own_opposites_come_from_beside_its_glossary() -> None:
+    claim, passage = "This is one of the strategic depths.", "東南亞與印度是唯一的戰略縱深。"
+    assert opposed_terms(claim, passage) == []  # "one of" / "the only": no general opposites
+    assert opposed_terms(claim, passage, (*OPPOSITES, *corpus_opposites(FIXTURE_CORPUS)))
+    verifier = OfflineVerifier(FakeEmbedder(), glossary=FIXTURE_CORPUS / "glossary.json")
+    assert "opposite" in verifier.verify(claim, [passage]).reason
+    assert corpus_opposites(None) == ()

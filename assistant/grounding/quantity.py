@@ -1,0 +1,123 @@
+"""A number as said (value, unit class, hedge, bound) and when one number states another:
+the same value (within 10% of the passage's when the claim hedges it), no conflicting unit (a
+percentage is never a count, months are never years, a quarter is three months), no bound
+turned the other way ("more than 30" against "30 or fewer")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as said: its value and, when the text says it, its unit class."""
+
+    value: Decimal
+    unit: str | None = None
+    approximate: bool = False  # hedged in a claim (約, nearly, 強, or so): within _TOLERANCE
+    bound: str = ""  # LOWER (more than, 以上, 超過) or UPPER (at most, 以下, 不到): a direction
+
+    def __str__(self) -> str:
+        if self.value == SEVERAL:
+            return f"several ({self.unit})"
+        if self.value == PERIOD:
+            return f"a period ({self.unit})"
+        shown = format(self.value, "f")
+        if "." in shown:
+            shown = shown.rstrip("0").rstrip(".")
+        return (
+            f"{_BOUND_SIGN.get(self.bound, '')}{'~' if self.approximate else ''}{shown}"
+            f"{'%' if self.unit == 'percent' else ''}"
+            + (f" ({self.unit})" if self.unit and self.unit != "percent" else "")
+        )
+
+
+# A bound's direction: more than, 以上 (LOWER) or at most, 以下 (UPPER); see bounds.py
+LOWER, UPPER = "lower", "upper"
+_BOUND_SIGN = {LOWER: "≥", UPPER: "≤"}
+
+
+def reversed_bound(claim: Quantity, passage: Quantity) -> bool:
+    """The claim bounds the number the other way from the passage (more than / at most)."""
+    return bool(claim.bound and passage.bound and claim.bound != passage.bound)
+
+
+SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
+PERIOD = Decimal(-2)  # "this quarter", 來年: the current or next period of a unit
+_TOLERANCE = Decimal("0.1")
+# A month of the calendar (2025 年 7 月, 7月24日, July 24, 2025) is a date, not a duration.
+CALENDAR_MONTH = "calendar-month"
+# "第 1 回", 第三屆, 1st: a rank. 首屆, 首次, 初回, 初めて: the first (read in a passage).
+ORDINAL = "ordinal"
+
+
+def _tolerable(value: Decimal, unit: str | None) -> bool:
+    """Whether a hedged number may be read as approximate: not a vague amount, a decade or a
+    calendar year ("around 2030" is 2030, never 2100)."""
+    if value == SEVERAL or unit == "decade":
+        return False
+    return not (unit in (None, "year") and value % 1 == 0 and 1000 <= value < 3000)
+
+
+def _near(claim: Decimal, passage: Decimal) -> bool:
+    return abs(claim - passage) <= abs(passage) * _TOLERANCE
+
+
+# Durations in months: a quarter is three months, a decade ten years.
+_MONTHS = {"month": 1, "quarter": 3, "year": 12, "decade": 120}
+
+
+def _compatible(claim: Quantity, passage: Quantity) -> bool:
+    """Whether ``passage`` states ``claim``: the same value (within 10% of the passage value
+    when the claim hedges it) and no conflicting unit."""
+    if claim.unit != passage.unit and {claim.unit, passage.unit} <= _MONTHS.keys():
+        if _looks_like_year(claim) or _looks_like_year(passage):
+            return False  # 2025年 is a date, not 24,300 months
+        claim = replace(claim, value=claim.value * _MONTHS[str(claim.unit)], unit="month")
+        passage = replace(passage, value=passage.value * _MONTHS[str(passage.unit)], unit="month")
+    if {claim.unit, passage.unit} == {"fraction", "percent"}:  # a third is 33%, half is 50%
+        claimed, stated = (
+            q.value * 100 if q.unit == "fraction" else q.value for q in (claim, passage)
+        )
+        return _near(claimed, stated) if claim.approximate else abs(claimed - stated) < 1
+    if "percent" in (claim.unit, passage.unit) or "fraction" in (claim.unit, passage.unit):
+        if claim.unit != passage.unit:
+            return False
+    elif claim.unit is not None and passage.unit is not None and claim.unit != passage.unit:
+        return False
+    if claim.approximate:
+        return _near(claim.value, passage.value)
+    return claim.value == passage.value
+
+
+def _same_kind(claim: Quantity, passage: Quantity) -> bool:
+    """Two different numbers of one kind: the same unit, or both plain counts (37
+    questionnaires, 39 responses) but not a year (2025) against a count."""
+    if claim.unit != passage.unit or claim.value == passage.value:
+        return False
+    return claim.unit is not None or not any(_looks_like_year(q) for q in (claim, passage))
+
+
+def _year_like(value: Decimal) -> bool:
+    return value % 1 == 0 and 1800 <= value <= 2200
+
+
+def _looks_like_year(quantity: Quantity) -> bool:
+    return _year_like(quantity.value)
+
+
+def is_date(quantity: Quantity) -> bool:
+    """A calendar year (2025, 2025年, the 1980s): it dates a statement rather than counts."""
+    if quantity.unit == CALENDAR_MONTH:
+        return True
+    return quantity.unit in (None, "year", "decade") and 1800 <= quantity.value <= 2200
+
+
+def _same_kind_values(claim: Quantity, stated: Iterable[Quantity]) -> str:
+    return ", ".join(sorted(str(p) for p in stated if _same_kind(claim, p)))
+
+
+def _same_unit(claim: Quantity, passage: Quantity) -> bool:
+    return claim.unit == passage.unit or {claim.unit, passage.unit} == {"fraction", "percent"}
