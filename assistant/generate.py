@@ -1,10 +1,18 @@
 """Generated answers through an OpenAI-compatible endpoint: never worse than the extractive one.
 
 The extractive answer comes first (``api``): it is the floor. When it refuses, the corpus does
-not answer and no model is asked. Otherwise:
+not answer and no model is asked. Otherwise the model answers in one of two ways
+(``Settings.llm_answers``):
 
-Step 1: the best sentences of the extractive scoring and their neighbours, not whole chunks, go
-        to the model as numbered, untrusted passages (``safety``): prompt length is latency.
+"quotes" (the default, for the small model Kakehashi ships): the best sentences of the
+        extractive scoring and their neighbours go to the model numbered; it names the ones
+        that answer the question, most direct first (JSON schema, ``structured.ChoiceReader``),
+        and each is shown verbatim with its citation as soon as its number is complete. What is
+        shown is the passages' own words: a model that cannot be checked for meaning cannot
+        make it unfaithful. The extractive answer's quotes follow where it left them out.
+"written": the model writes its own sentences.
+Step 1: the same sentences, as numbered, untrusted passages (``safety``): prompt length is
+        latency.
 Step 2: the model answers as JSON (``structured``: sentences, each with the passages it rests on)
         where the endpoint takes a schema, else as text with ``[n]`` markers (``citations``).
 Step 3: each sentence, once complete, is checked (``grounding``) against the passages it cites;
@@ -13,7 +21,7 @@ Step 3: each sentence, once complete, is checked (``grounding``) against the pas
         as they pass: nothing shown is withdrawn.
 Step 4: an answer with no supported sentence, or that the model says the passages do not
         answer, becomes the extractive answer with a notice. So does an endpoint that fails
-        (down, too slow, garbage).
+        (down, too slow, garbage), in either way of answering.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import ScoredSentence, compose_quotes, intro
+from assistant.answer import ScoredSentence
 from assistant.citations import Sentence, normalise_markers, sentences_with_citations
 from assistant.errors import GenerationFailed
 from assistant.grounding import Verifier
@@ -37,15 +45,21 @@ from assistant.llm import (
     stream_with_deadline,
 )
 from assistant.messages import message, translations
+from assistant.quotes import (
+    MAX_QUOTES,
+    ChoiceReader,
+    QuoteComposer,
+    choice_format,
+    numbered_sentences,
+)
 from assistant.safety import (
     Cleaner,
     Quoted,
-    escape_delimiters,
     format_passages,
     quote,
     without_instructions,
 )
-from assistant.structured import ChoiceReader, ReplyReader, choice_format, response_format
+from assistant.structured import ReplyReader, response_format
 from assistant.text import Language, detect_language, has_searchable_content, lexical_tokens
 from assistant.types import QUOTED, Answer, Citation, Passage, SentenceCheck
 from ingest.tokens import count_tokens
@@ -59,8 +73,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 4
-MAX_QUOTES = 3  # sentences the model may pick, when it answers with quotes
-PICKED = f"{QUOTED}, picked by the model"
 EXCERPT_SENTENCES = 5  # the best sentences of the extractive scoring, each with its neighbour
 EXCERPT_PASSAGES = 4
 # Prompt length is latency: a two-core machine reads about 100 tokens a second.
@@ -106,17 +118,6 @@ def excerpts(
         (index, (" " if passages[index].lang == "en" else "").join(texts))
         for index, texts in grouped.items()
     ]
-
-
-def numbered_sentences(sentences: Sequence[ScoredSentence]) -> str:
-    """The sentences as the model reads them when it answers with quotes: numbered from 1, a
-    blank line between passages, prompt delimiters escaped."""
-    lines: list[str] = []
-    for n, sentence in enumerate(sentences, 1):
-        if n > 1 and sentence.passage != sentences[n - 2].passage:
-            lines.append("")
-        lines.append(f"[{n}] {escape_delimiters(sentence.text)}")
-    return "\n".join(lines)
 
 
 def prompt_inputs(question: str, language: Language, quoted: Quoted) -> dict[str, Any]:
@@ -455,8 +456,7 @@ class AnswerGenerator:
         )
         # Step 2: each sentence shown as the model names it
         reader = ChoiceReader()
-        quotes: list[tuple[Passage, str]] = []
-        shown_numbers: dict[str, int] = {}
+        composer = QuoteComposer(language)
         failure: GenerationFailed | None = None
         try:
             for piece in self._pieces(chain, inputs, timings, started):
@@ -464,44 +464,34 @@ class AnswerGenerator:
                     if reader.answerable is False or not 1 <= number <= len(candidates):
                         continue
                     sentence = candidates[number - 1]
-                    quote_ = (passages[sentence.passage], sentence.text)
-                    if quote_ in quotes:
-                        continue
-                    quotes.append(quote_)
-                    yield _quote_piece(language, quote_, shown_numbers, first=len(quotes) == 1)
-                    timings.setdefault("first_sentence", _ms(started))
+                    shown = composer.add(passages[sentence.passage], sentence.text, picked=True)
+                    if shown:
+                        timings.setdefault("first_sentence", _ms(started))
+                        yield shown
             if reader.position is None:
                 raise GenerationFailed("garbage", "the reply is not the JSON asked for")
         except GenerationFailed as error:
-            if not quotes:
+            if not composer.quotes:
                 raise  # nothing shown yet: the extractive answer, with the reason
             failure = error
         timings["generate"] = _ms(started)
         # Step 3: decide
-        if reader.answerable is False or not quotes:
+        if reader.answerable is False or not composer.quotes:
             yield from _fallback(extractive, language, "model_unanswerable", (), timings)
             return
         # The extractive answer's quotes stay, after the model's: never less than it.
-        picked = len(quotes)
         for citation in extractive.citations:
             for text in citation.quotes:
-                if (citation.passage, text) not in quotes:
-                    quotes.append((citation.passage, text))
-                    yield _quote_piece(language, quotes[-1], shown_numbers, first=False)
-        answer = compose_quotes(
-            question,
-            language,
-            quotes,
-            extractive.evidence,
-            mode="generative",
-            reasons=[PICKED] * picked,
-        )
+                shown = composer.add(citation.passage, text, picked=False)
+                if shown:
+                    yield shown
         notice = None
         if failure is not None:
             kind = failure.kind if failure.kind in ("timeout", "unavailable") else "garbage"
             notice = message(
                 "notice.cut_short", language, reason=message(f"reason.{kind}", language)
             )
+        answer = composer.answer(question, extractive.evidence)
         yield replace(answer, timings_ms=timings, notice=notice)
 
     def _pieces(
@@ -516,18 +506,6 @@ class AnswerGenerator:
             if piece and "first_token" not in timings:  # (servers open with an empty delta)
                 timings["first_token"] = _ms(started)
             yield piece
-
-
-def _quote_piece(
-    language: Language, quote: tuple[Passage, str], numbers: dict[str, int], first: bool
-) -> str:
-    """The text ``compose_quotes`` gives ``quote``, as it streams: the first one after the
-    intro line, passages numbered in the order first quoted."""
-    passage, text = quote
-    n = numbers.setdefault(passage.chunk_id, len(numbers) + 1)
-    if first:
-        return f"{intro(language, {passage.lang})}\n{text}[{n}]"
-    return f"{' ' if language == 'en' else ''}{text}[{n}]"
 
 
 def _fallback(

@@ -16,8 +16,8 @@ from typing import Any
 
 from assistant.citations import Sentence, claim_text
 
-_SENTENCES = re.compile(r'"sentences"\s*:\s*\[')
-_ANSWERABLE = re.compile(r'"answerable"\s*:\s*(true|false)')
+SENTENCES = re.compile(r'"sentences"\s*:\s*\[')
+ANSWERABLE = re.compile(r'"answerable"\s*:\s*(true|false)')
 _DECODER = json.JSONDecoder()
 
 
@@ -75,11 +75,11 @@ class ReplyReader:
     def feed(self, piece: str) -> list[Sentence]:
         self.buffer += piece
         if self.answerable is None:
-            match = _ANSWERABLE.search(self.buffer)
+            match = ANSWERABLE.search(self.buffer)
             if match:
                 self.answerable = match.group(1) == "true"
         if self.position is None:
-            match = _SENTENCES.search(self.buffer)
+            match = SENTENCES.search(self.buffer)
             if match is None:
                 return []
             self.position = match.end()
@@ -117,71 +117,3 @@ def _sentence(item: Any) -> Sentence | None:
     text = " ".join(item["text"].split())
     claim = claim_text(text)
     return Sentence(0, len(text), claim, citations) if claim else None
-
-
-# -- quotes: the model picks passage sentences by number ------------------------------------
-_NUMBER = re.compile(r"\s*,?\s*(\d+)\s*([,\]])")
-
-
-def choice_schema(sentence_count: int, max_choices: int) -> dict[str, Any]:
-    """The JSON schema of a reply that picks sentences 1..``sentence_count`` by number."""
-    return {
-        "type": "object",
-        "properties": {
-            "answerable": {"type": "boolean"},
-            "sentences": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1, "maximum": sentence_count},
-                "minItems": 1,
-                "maxItems": max_choices,
-            },
-        },
-        "required": ["answerable", "sentences"],
-        "additionalProperties": False,
-    }
-
-
-def choice_format(sentence_count: int, max_choices: int) -> dict[str, Any]:
-    """The OpenAI ``response_format`` for ``choice_schema``."""
-    return {
-        "type": "json_schema",
-        "json_schema": {
-            "name": "quotes",
-            "schema": choice_schema(sentence_count, max_choices),
-            "strict": True,
-        },
-    }
-
-
-class ChoiceReader:
-    """Reads a streamed ``choice_schema`` reply; ``feed`` returns the sentence numbers each
-    piece completes (a number is complete at the comma or bracket after it)."""
-
-    def __init__(self) -> None:
-        self.buffer = ""
-        self.position: int | None = None
-        self.answerable: bool | None = None
-        self.done = False
-
-    def feed(self, piece: str) -> list[int]:
-        self.buffer += piece
-        if self.answerable is None:
-            match = _ANSWERABLE.search(self.buffer)
-            if match:
-                self.answerable = match.group(1) == "true"
-        if self.position is None:
-            match = _SENTENCES.search(self.buffer)
-            if match is None:
-                return []
-            self.position = match.end()
-        found: list[int] = []
-        while not self.done:
-            match = _NUMBER.match(self.buffer, self.position)
-            if match is None:
-                if self.buffer[self.position :].strip().startswith("]"):
-                    self.done = True
-                break
-            self.position = match.end()
-            found.append(int(match.group(1)))
-            self.done = match.group(2) == "]"
-        return found

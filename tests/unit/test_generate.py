@@ -29,17 +29,11 @@ from assistant.answer import ScoredSentence, compose_quotes
 from assistant.api import Assistant
 from assistant.citations import sentences_with_citations
 from assistant.errors import GenerationFailed
-from assistant.generate import (
-    PICKED,
-    AnswerGenerator,
-    answer_stream,
-    numbered_sentences,
-    prompt_inputs,
-    without_instructions,
-)
+from assistant.generate import AnswerGenerator, answer_stream, prompt_inputs, without_instructions
 from assistant.grounding import GroundingVerdict
 from assistant.llm import load_prompt
 from assistant.messages import message
+from assistant.quotes import PICKED, ChoiceReader, numbered_sentences
 from assistant.rewrite import Rewriter, fallback_rewrite, leans_on_history
 from assistant.safety import quote
 from assistant.settings import AnswerStyle, Settings
@@ -859,3 +853,13 @@ def test_a_pick_in_another_language_says_so_in_the_question_language() -> None:
     first = answer.answer.splitlines()[0]
     assert first.startswith(message("answer.intro", "en")) and "Chinese" in first
     assert "".join(pieces) == answer.answer
+
+
+def test_a_number_is_read_once_it_is_complete_whatever_the_pieces() -> None:
+    reader = ChoiceReader()
+    pieces = ['{"answ', 'erable": true, "sent', 'ences": [', "1", "2, ", "3", "]}"]
+    assert [reader.feed(piece) for piece in pieces] == [[], [], [], [], [12], [], [3]]
+    assert reader.answerable is True and reader.done
+    refusing = ChoiceReader()
+    assert refusing.feed('{"answerable": false, "sentences": [1]}') == [1]
+    assert refusing.answerable is False
