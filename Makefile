@@ -89,8 +89,15 @@ eval-gate: $(DEV_STAMP)
 		--fail-under hit@1=0.66 --fail-under hit@5=0.91 --fail-under mrr=0.78 \
 		--fail-under citation_recall=0.95 --fail-under citation_precision=0.95 \
 		--fail-under faithfulness=0.95 --fail-under language_match=0.95
+	# The verifier, gated on claims it was never fitted to (eval/holdout/: written blind, and
+	# sentences the shipped model wrote, labelled blind), just under today's figures. On the
+	# claims it was fitted to only the number veto is gated; its accuracy there is a report line.
+	$(BIN)/kakehashi eval --claims eval/holdout/claims.jsonl --out reports/claims-holdout.jsonl \
+		--fail-under balanced_accuracy=0.74
+	$(BIN)/kakehashi eval --claims eval/holdout/generated/claims.jsonl \
+		--out reports/claims-generated.jsonl --fail-under balanced_accuracy=0.64
 	$(BIN)/kakehashi eval --claims eval/claims.jsonl --out reports/claims.jsonl \
-		--fail-under balanced_accuracy=0.85 --fail-under numbers_caught=1.0
+		--fail-under numbers_caught=1.0
 	rm -rf $(EVAL_DOCS) && mkdir -p $(EVAL_DOCS)/corpus
 	cp corpus/* eval/documents/*.txt $(EVAL_DOCS)/corpus/
 	KAKEHASHI_CORPUS_DIR=$(EVAL_DOCS)/corpus KAKEHASHI_DATA_DIR=$(EVAL_DOCS)/data \
