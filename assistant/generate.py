@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import ScoredSentence
+from assistant.answer import ScoredSentence, refusal, refusal_threshold
 from assistant.citations import Sentence, normalise_markers, sentences_with_citations
 from assistant.errors import GenerationFailed
 from assistant.grounding import Verifier
@@ -73,6 +73,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 4
+# A model's "the passages do not answer" refuses unless the evidence clears the refusal
+# threshold by this much (the extractive answer then stands, with a notice).
+STRONG_EVIDENCE_MARGIN = 0.04
 EXCERPT_SENTENCES = 5  # the best sentences of the extractive scoring, each with its neighbour
 EXCERPT_PASSAGES = 4
 # Prompt length is latency: a two-core machine reads about 100 tokens a second.
@@ -164,8 +167,8 @@ def is_refusal_statement(claim: str) -> bool:
     if _APOLOGY.match(claim.strip()):
         return True
     folded = re.sub(r"\W", "", claim).casefold()
-    for refusal in translations("answer.refusal").values():
-        if re.sub(r"\W", "", refusal).casefold() in folded:
+    for said in translations("answer.refusal").values():
+        if re.sub(r"\W", "", said).casefold() in folded:
             return True
     return bool(_REFUSAL_PATTERNS.search(claim))
 
@@ -255,12 +258,16 @@ class AnswerGenerator:
         timeout: float = 60.0,
         structured: bool = True,
         answers: AnswerStyle = "quotes",
+        strong_evidence: float = 0.0,
     ) -> None:
         self.model = model
         self.verifier = verifier
         self.timeout = timeout
         self.structured = structured
         self.answers = answers
+        # Evidence from which the extractive answer stands even when the model says the
+        # passages do not answer; below it, the model's word makes the answer a refusal.
+        self.strong_evidence = strong_evidence
 
     @classmethod
     def from_settings(cls, settings: Settings, verifier: Verifier) -> AnswerGenerator:
@@ -270,6 +277,7 @@ class AnswerGenerator:
             settings.llm_timeout,
             settings.llm_structured,
             settings.llm_answers,
+            refusal_threshold(settings.min_evidence) + STRONG_EVIDENCE_MARGIN,
         )
 
     def stream(
@@ -394,8 +402,12 @@ class AnswerGenerator:
 
         # Step 4: decide
         if not answerable or not composer.shown:
-            kind = "model_unanswerable" if not answerable else "model_unverified"
-            yield from _fallback(extractive, language, kind, composer.dropped, timings)
+            if not answerable:
+                yield from self._unanswerable(extractive, language, composer.dropped, timings)
+            else:
+                yield from _fallback(
+                    extractive, language, "model_unverified", composer.dropped, timings
+                )
             return
         # The quotes the extractive answer chose stay, after the model's sentences, where
         # those do not already say them: the generated answer never holds less.
@@ -477,7 +489,7 @@ class AnswerGenerator:
         timings["generate"] = _ms(started)
         # Step 3: decide
         if reader.answerable is False or not composer.quotes:
-            yield from _fallback(extractive, language, "model_unanswerable", (), timings)
+            yield from self._unanswerable(extractive, language, (), timings)
             return
         # The extractive answer's quotes stay, after the model's: never less than it.
         for citation in extractive.citations:
@@ -493,6 +505,27 @@ class AnswerGenerator:
             )
         answer = composer.answer(question, extractive.evidence)
         yield replace(answer, timings_ms=timings, notice=notice)
+
+    def _unanswerable(
+        self,
+        extractive: Answer,
+        language: Language,
+        dropped: Sequence[SentenceCheck],
+        timings: dict[str, float],
+    ) -> Iterator[str | Answer]:
+        """The model says the passages do not answer: a refusal, unless the evidence of the
+        extractive answer is strong, which then stands, with a notice."""
+        if extractive.evidence >= self.strong_evidence:
+            yield from _fallback(extractive, language, "model_unanswerable", dropped, timings)
+            return
+        refused = refusal(extractive.question, language, extractive.evidence)
+        yield from refused.answer.splitlines(keepends=True)
+        yield replace(
+            refused,
+            notice=message("notice.model_refusal", language),
+            sentences=tuple(dropped),
+            timings_ms={**extractive.timings_ms, **timings},
+        )
 
     def _pieces(
         self, chain: Any, inputs: dict[str, Any], timings: dict[str, float], started: float

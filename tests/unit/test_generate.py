@@ -863,3 +863,36 @@ def test_a_number_is_read_once_it_is_complete_whatever_the_pieces() -> None:
     refusing = ChoiceReader()
     assert refusing.feed('{"answerable": false, "sentences": [1]}') == [1]
     assert refusing.answerable is False
+
+
+@pytest.mark.parametrize("answers", ["quotes", "written"])
+def test_the_models_no_answer_refuses_unless_the_evidence_is_strong(answers: AnswerStyle) -> None:
+    reply = (
+        '{"answerable": false, "sentences": [1]}'
+        if answers == "quotes"
+        else '{"answerable": false, "sentences": [{"text": "No.", "passages": [1]}]}'
+    )
+    quoted = [(THREE[0], "Ringi is a bottom-up decision process.")]
+
+    def ask(evidence: float) -> tuple[list[str], Answer]:
+        chat = ScriptedChatModel(replies=[reply])
+        generator = AnswerGenerator(
+            chat, WordVerifier(), timeout=5, structured=True, answers=answers, strong_evidence=0.9
+        )
+        floor = compose_quotes("What is ringi?", "en", quoted, evidence)
+        safe = without_instructions(THREE)
+        stream = answer_stream(
+            generator, "What is ringi?", "en", THREE, ranked_sentences(safe), floor
+        )
+        pieces = list(stream)
+        final = pieces[-1]
+        assert isinstance(final, Answer)
+        return [p for p in pieces[:-1] if isinstance(p, str)], final
+
+    pieces, weak = ask(0.87)
+    assert weak.refused and weak.citations == () and weak.evidence == 0.87
+    assert weak.notice == message("notice.model_refusal", "en")
+    assert "".join(pieces) == weak.answer == message("answer.refusal", "en")
+    _, strong = ask(0.93)
+    assert not strong.refused and strong.mode == "extractive"
+    assert strong.notice == message("notice.model_unanswerable", "en")
