@@ -292,9 +292,7 @@ class AnswerGenerator:
         ``ranked`` scores the sentences of ``passages`` once their instruction-like sentences
         are removed (``without_instructions``); ``extractive`` is the answer to fall back on."""
         if self.answers == "quotes":
-            yield from self._quotes(
-                question, language, without_instructions(passages), ranked, extractive
-            )
+            yield from self._quotes(question, language, passages, ranked, extractive)
             return
         # Step 1: the sentences that matter, as quoted material; what reads as instructions
         # to a model is held back (and tokens only found there are never shown)
@@ -453,9 +451,26 @@ class AnswerGenerator:
         """The answer in quotes the model picks: it names passage sentences by number (the
         most direct first) and each is shown verbatim, with its citation, as soon as it is
         named; the extractive answer's quotes follow where the model left them out. A model
-        that names none, or says the sentences do not answer, gives the extractive answer."""
+        that names none, or says the sentences do not answer, gives the extractive answer.
+        What reads as instructions to a model is held back from it, and a sentence that would
+        lose something when cleaned as a written one is (an image, a link of a passage that held
+        instructions) is never quoted: a quote is shown whole or not at all."""
         # Step 1: the sentences that matter, numbered
-        candidates = excerpt_sentences(passages, ranked)
+        held_back = quote(passages, question)
+        passages = without_instructions(passages)
+        cleaned: dict[str, str] = {}  # chunk id -> its text as a written answer may show it
+        for n, passage in enumerate(passages, 1):
+            cleaner = Cleaner(len(passages), held_back.link_sources([n]), held_back.tainted)
+            cleaned[passage.chunk_id] = cleaner.clean(passage.text)
+
+        def showable(text: str, passage: Passage) -> bool:
+            return text in cleaned.get(passage.chunk_id, "")
+
+        candidates = [
+            s for s in excerpt_sentences(passages, ranked) if showable(s.text, passages[s.passage])
+        ]
+        if not candidates:
+            raise GenerationFailed("garbage", "no sentence can be quoted whole")
         inputs: dict[str, Any] = {
             "question": question,
             "max_sentences": MAX_QUOTES,
@@ -494,6 +509,8 @@ class AnswerGenerator:
         # The extractive answer's quotes stay, after the model's: never less than it.
         for citation in extractive.citations:
             for text in citation.quotes:
+                if not showable(text, citation.passage):
+                    continue
                 shown = composer.add(citation.passage, text, picked=False)
                 if shown:
                     yield shown

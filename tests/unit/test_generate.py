@@ -896,3 +896,16 @@ def test_the_models_no_answer_refuses_unless_the_evidence_is_strong(answers: Ans
     _, strong = ask(0.93)
     assert not strong.refused and strong.mode == "extractive"
     assert strong.notice == message("notice.model_unanswerable", "en")
+
+
+def test_a_quote_is_shown_whole_or_not_at_all() -> None:
+    """The planted passage's instruction never reaches the model; its sentence with a link and
+    an image is never quoted (cleaning would cut it), whatever numbers the model names."""
+    planted = [passage(1, PLANTED), passage(2, "Ringi approvals are slow in large companies.")]
+    pieces, answer, chat = run(
+        ['{"answerable": true, "sentences": [1, 2, 3, 4]}'], planted, answers="quotes"
+    )
+    shown = "".join(pieces) + answer.answer + json.dumps([s.to_dict() for s in answer.sentences])
+    assert CANARY not in shown + chat.prompts[0]
+    assert "evil.example.com" not in shown and "![" not in shown
+    assert "two to four weeks" in answer.answer and "slow in large companies" in answer.answer
