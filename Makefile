@@ -110,9 +110,10 @@ eval-gate: $(DEV_STAMP)
 		--fail-under citation_precision=0.95 --fail-under faithfulness=0.95 \
 		--fail-under language_match=0.95
 
-# The eval with answers written by the shipped model (scripts/with_llm.sh): dev, new documents
-# and blind, each beside nothing else (the extractive figures are make eval-gate's). About ten
-# seconds a question on two cores.
+# The eval with the shipped model answering (scripts/with_llm.sh; in quotes it picks unless
+# KAKEHASHI_LLM_ANSWERS=written): dev, new documents and blind, each beside nothing else (the
+# extractive figures are make eval-gate's). About five seconds a question on two cores (quotes),
+# ten (written).
 eval-llm: $(DEV_STAMP)
 	KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi ingest
 	rm -rf $(EVAL_DOCS) && mkdir -p $(EVAL_DOCS)/corpus
