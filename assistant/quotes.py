@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant.answer import ScoredSentence, compose_quotes, intro
 from assistant.safety import escape_delimiters
-from assistant.structured import ANSWERABLE, SENTENCES
+from assistant.structured import StreamedReply, answer_schema, json_schema_format
 from assistant.text import Language
 from assistant.types import QUOTED, Answer, Passage
 
@@ -39,55 +39,23 @@ def numbered_sentences(sentences: Sequence[ScoredSentence]) -> str:
 
 def choice_schema(sentence_count: int, max_choices: int) -> dict[str, Any]:
     """The JSON schema of a reply that picks sentences 1..``sentence_count`` by number."""
-    return {
-        "type": "object",
-        "properties": {
-            "answerable": {"type": "boolean"},
-            "sentences": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1, "maximum": sentence_count},
-                "minItems": 1,
-                "maxItems": max_choices,
-            },
-        },
-        "required": ["answerable", "sentences"],
-        "additionalProperties": False,
-    }
+    item = {"type": "integer", "minimum": 1, "maximum": sentence_count}
+    return answer_schema(item, max_choices)
 
 
 def choice_format(sentence_count: int, max_choices: int) -> dict[str, Any]:
     """The OpenAI ``response_format`` for ``choice_schema``."""
-    return {
-        "type": "json_schema",
-        "json_schema": {
-            "name": "quotes",
-            "schema": choice_schema(sentence_count, max_choices),
-            "strict": True,
-        },
-    }
+    return json_schema_format("quotes", choice_schema(sentence_count, max_choices))
 
 
-class ChoiceReader:
+class ChoiceReader(StreamedReply):
     """Reads a streamed ``choice_schema`` reply; ``feed`` returns the sentence numbers each
     piece completes (a number is complete at the comma or bracket after it)."""
 
-    def __init__(self) -> None:
-        self.buffer = ""
-        self.position: int | None = None
-        self.answerable: bool | None = None
-        self.done = False
-
     def feed(self, piece: str) -> list[int]:
-        self.buffer += piece
-        if self.answerable is None:
-            match = ANSWERABLE.search(self.buffer)
-            if match:
-                self.answerable = match.group(1) == "true"
-        if self.position is None:
-            match = SENTENCES.search(self.buffer)
-            if match is None:
-                return []
-            self.position = match.end()
+        if not self._take(piece):
+            return []
+        assert self.position is not None
         found: list[int] = []
         while not self.done:
             match = _NUMBER.match(self.buffer, self.position)

@@ -16,8 +16,8 @@ from typing import Any
 
 from assistant.citations import Sentence, claim_text
 
-SENTENCES = re.compile(r'"sentences"\s*:\s*\[')
-ANSWERABLE = re.compile(r'"answerable"\s*:\s*(true|false)')
+_SENTENCES = re.compile(r'"sentences"\s*:\s*\[')
+_ANSWERABLE = re.compile(r'"answerable"\s*:\s*(true|false)')
 _DECODER = json.JSONDecoder()
 
 
@@ -35,54 +35,64 @@ def reply_schema(passage_count: int, max_sentences: int) -> dict[str, Any]:
         "required": ["text", "passages"],
         "additionalProperties": False,
     }
+    return answer_schema(sentence, max_sentences)
+
+
+def answer_schema(item: dict[str, Any], max_items: int) -> dict[str, Any]:
+    """``{"answerable": bool, "sentences": [item, …]}`` with 1..``max_items`` items."""
     return {
         "type": "object",
         "properties": {
             "answerable": {"type": "boolean"},
-            "sentences": {
-                "type": "array",
-                "items": sentence,
-                "minItems": 1,
-                "maxItems": max_sentences,
-            },
+            "sentences": {"type": "array", "items": item, "minItems": 1, "maxItems": max_items},
         },
         "required": ["answerable", "sentences"],
         "additionalProperties": False,
     }
 
 
+def json_schema_format(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI ``response_format`` that constrains a reply to ``schema``."""
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
+
+
 def response_format(passage_count: int, max_sentences: int) -> dict[str, Any]:
     """The OpenAI ``response_format`` for ``reply_schema``."""
-    return {
-        "type": "json_schema",
-        "json_schema": {
-            "name": "answer",
-            "schema": reply_schema(passage_count, max_sentences),
-            "strict": True,
-        },
-    }
+    return json_schema_format("answer", reply_schema(passage_count, max_sentences))
 
 
-class ReplyReader:
-    """Reads a streamed JSON reply; ``feed`` returns the sentences completed by each piece."""
+class StreamedReply:
+    """A streamed ``answer_schema`` reply, read as it comes: ``answerable`` once it is said,
+    ``position`` just inside the sentences array once it opens."""
 
     def __init__(self) -> None:
         self.buffer = ""
-        self.position: int | None = None  # just inside the sentences array, once found
+        self.position: int | None = None
         self.answerable: bool | None = None
         self.done = False
 
-    def feed(self, piece: str) -> list[Sentence]:
+    def _take(self, piece: str) -> bool:
+        """Add ``piece``; whether the sentences array has opened."""
         self.buffer += piece
         if self.answerable is None:
-            match = ANSWERABLE.search(self.buffer)
+            match = _ANSWERABLE.search(self.buffer)
             if match:
                 self.answerable = match.group(1) == "true"
         if self.position is None:
-            match = SENTENCES.search(self.buffer)
+            match = _SENTENCES.search(self.buffer)
             if match is None:
-                return []
+                return False
             self.position = match.end()
+        return True
+
+
+class ReplyReader(StreamedReply):
+    """Reads a streamed JSON reply; ``feed`` returns the sentences completed by each piece."""
+
+    def feed(self, piece: str) -> list[Sentence]:
+        if not self._take(piece):
+            return []
+        assert self.position is not None
         found: list[Sentence] = []
         while not self.done:
             at = self._skip(self.position)
