@@ -21,12 +21,13 @@ from typing import Any
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.generate import AnswerGenerator, answer_chain, answer_stream, prompt_inputs
+from assistant.generate import AnswerGenerator, answer_stream
 from assistant.grounding import OfflineVerifier
 from assistant.llm import chat_model
 from assistant.local_model import served
 from assistant.safety import quote
 from assistant.types import Answer
+from assistant.written import answer_chain, prompt_inputs
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 

@@ -29,7 +29,7 @@ from assistant.answer import ScoredSentence, compose_quotes
 from assistant.api import Assistant
 from assistant.citations import sentences_with_citations
 from assistant.errors import GenerationFailed
-from assistant.generate import AnswerGenerator, answer_stream, prompt_inputs, without_instructions
+from assistant.generate import AnswerGenerator, answer_stream, without_instructions
 from assistant.grounding import GroundingVerdict
 from assistant.llm import load_prompt
 from assistant.messages import message
@@ -39,6 +39,7 @@ from assistant.safety import quote
 from assistant.settings import AnswerStyle, Settings
 from assistant.text import lexical_tokens, split_sentences
 from assistant.types import Answer, Citation, Location, Passage, SentenceCheck
+from assistant.written import prompt_inputs
 from ui.cli import answer_json
 
 pytestmark = pytest.mark.unit
