@@ -292,10 +292,7 @@ class AnswerGenerator:
                     yield composer.add(check, [citation.passage])
         notices = []
         if failure is not None:
-            kind = failure.kind if failure.kind in ("timeout", "unavailable") else "garbage"
-            notices.append(
-                message("notice.cut_short", language, reason=message(f"reason.{kind}", language))
-            )
+            notices.append(failure_notice("notice.cut_short", failure, language))
         if composer.dropped:
             notices.append(message("notice.dropped", language, count=len(composer.dropped)))
         if cleaner_links:
@@ -392,10 +389,7 @@ class AnswerGenerator:
                     yield shown
         notice = None
         if failure is not None:
-            kind = failure.kind if failure.kind in ("timeout", "unavailable") else "garbage"
-            notice = message(
-                "notice.cut_short", language, reason=message(f"reason.{kind}", language)
-            )
+            notice = failure_notice("notice.cut_short", failure, language)
         answer = composer.answer(question, extractive.evidence)
         yield replace(answer, timings_ms=timings, notice=notice)
 
@@ -432,6 +426,13 @@ class AnswerGenerator:
             if piece and "first_token" not in timings:  # (servers open with an empty delta)
                 timings["first_token"] = _ms(started)
             yield piece
+
+
+def failure_notice(key: str, error: GenerationFailed, language: Language) -> str:
+    """The notice ``key`` with the reason the endpoint failed: timed out, unavailable, or
+    anything else it did ("garbage")."""
+    kind = error.kind if error.kind in ("timeout", "unavailable") else "garbage"
+    return message(key, language, reason=message(f"reason.{kind}", language))
 
 
 def _fallback(
@@ -474,8 +475,7 @@ def answer_stream(
         yield from generator.stream(question, language, passages, ranked, extractive)
     except GenerationFailed as error:
         log.warning("language model failed (%s); using the extractive answer", error)
-        kind = error.kind if error.kind in ("timeout", "unavailable") else "garbage"
-        notice = message("notice.fallback", language, reason=message(f"reason.{kind}", language))
+        notice = failure_notice("notice.fallback", error, language)
         yield from extractive.answer.splitlines(keepends=True)
         yield replace(
             extractive, notice=f"{notice} {extractive.notice}" if extractive.notice else notice
