@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from assistant.errors import InvalidQuestion, StoreError
 from ui import render
 from ui.feedback import Feedback, FeedbackLog, Rating
 from ui.i18n import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, TEXT, pick_language, text
+from ui.opening import OpeningBackend
 from ui.render import Said, Turn
 
 logger = logging.getLogger(__name__)
@@ -534,6 +535,24 @@ def launch(
     threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
     app.launch(prevent_thread_lock=prevent_thread_lock, **options)
     return app
+
+
+def serve(
+    settings: Settings,
+    open_assistant: Callable[[], Backend],
+    host: str | None = None,
+    port: int | None = None,
+) -> None:
+    """Serve the chat until stopped, opening the assistant while the first page loads (its
+    first event waits for it). If opening fails, the server stops and the error is raised."""
+    backend = OpeningBackend(settings)
+    app = launch(backend, host, port, prevent_thread_lock=True)
+    try:
+        backend.open(open_assistant)
+    except BaseException:
+        app.close()
+        raise
+    app.block_thread()
 
 
 def _warm_up(assistant: Backend) -> None:

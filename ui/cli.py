@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from assistant.errors import EXIT_UNAVAILABLE, EXIT_USAGE, KakehashiError
 
@@ -56,6 +57,18 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except KakehashiError as error:
             _fail(str(error), error.exit_code)
+        except ValidationError as error:  # a KAKEHASHI_* setting (environment or .env)
+            _fail(invalid_settings(error), EXIT_USAGE)
+
+
+def invalid_settings(error: ValidationError) -> str:
+    """Which settings cannot be used and why, by their variable names; never their values
+    (one may be a key)."""
+    problems = [
+        f"KAKEHASHI_{'_'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+        for problem in error.errors()
+    ]
+    return "invalid setting: " + "; ".join(problems)
 
 
 @click.group(cls=_Commands)
@@ -347,11 +360,12 @@ def llm_serve(port: int) -> None:
 @click.option("--port", default=None, type=int, help="Port [KAKEHASHI_UI_PORT, 7860].")
 def serve(host: str | None, port: int | None) -> None:
     """Start the founders' chat in the browser (Gradio)."""
-    from ui.app import launch
+    from assistant import Assistant, Settings
+    from ui.app import serve as serve_chat
 
-    assistant = _assistant()
-    settings = assistant.settings
-    launch(assistant, host=host or settings.ui_host, port=port or settings.ui_port)
+    settings = Settings()
+    host, port = host or settings.ui_host, port or settings.ui_port
+    serve_chat(settings, lambda: Assistant(settings), host, port)
 
 
 if __name__ == "__main__":
