@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from fakes import FakeEmbedder
 
-from assistant.retrieve import SearchIndex, lift_untranslated
+from assistant.retrieve import (
+    Candidate,
+    SearchIndex,
+    by_best_sentence,
+    fuse,
+    lift_untranslated,
+    to_passages,
+)
 from assistant.thresholds import refusal
 from ingest.chunk import Chunk
 
@@ -49,3 +57,50 @@ def test_nothing_is_lifted_in_its_own_language() -> None:
     index = SearchIndex([ESSAY, ESSAY_EN, SURVEY])
     dense = [(ESSAY, 0.84), (SURVEY, 0.80)]
     assert lift_untranslated(dense, index, "zh-TW") == dense
+
+
+ESSAY_JA = chunk("essay.ja", "ja", "日台協力の調査と分析。", "essay.zh-TW")
+
+
+def test_a_paragraph_scores_as_its_best_edition_not_the_sum_of_its_editions() -> None:
+    # Three editions each ranked moderately must not outrank an untranslated paragraph that
+    # ranked best: summed (0.15) they would; scored by the best edition (0.05) they do not.
+    index = SearchIndex([ESSAY, ESSAY_EN, ESSAY_JA, SURVEY])
+    candidates = [
+        Candidate(SURVEY, 0.08, 0.8, 0.0),
+        Candidate(ESSAY_EN, 0.05, 0.7, 0.0),
+        Candidate(ESSAY, 0.05, 0.7, 0.0),
+        Candidate(ESSAY_JA, 0.05, 0.7, 0.0),
+    ]
+    passages = to_passages(candidates, index, "en", k=5)
+    assert [p.doc_id for p in passages] == ["survey.zh-TW", "essay.en"]
+    assert passages[1].score == pytest.approx(0.05)
+
+
+LONG = chunk(
+    "long.en",
+    "en",
+    "The weather in Kumamoto was mild that year. Engineers trained for three months in Japanese.",
+)
+BLURRED = chunk("blurred.en", "en", "Engineers in Kumamoto, Japanese training, months and years.")
+HEADING = chunk("heading.en", "en", "Training")
+
+
+def test_chunks_rank_by_their_best_sentence() -> None:
+    embedder = FakeEmbedder()
+    question = embedder.embed(["Engineers trained for three months in Japanese."], kind="query")
+    ranked = by_best_sentence([BLURRED, HEADING, LONG], question[0], embedder)
+    # the chunk holding the sentence comes first, with that sentence's similarity; a chunk with
+    # no quotable sentence (a heading) has no rank in this channel
+    assert [c.doc_id for c, _ in ranked] == ["long.en", "blurred.en"]
+    assert ranked[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_sentence_channel_counts_in_the_fusion() -> None:
+    dense = [(BLURRED, 0.9), (LONG, 0.8)]
+    alone = fuse(dense, [])
+    assert [c.chunk.doc_id for c in alone] == ["blurred.en", "long.en"]
+    both = fuse(dense, [], sentences=[(LONG, 0.95)])
+    assert [c.chunk.doc_id for c in both] == ["long.en", "blurred.en"]
+    # the raw dense score is kept for what reads it, not replaced by the sentence's
+    assert both[0].dense == pytest.approx(0.8)
