@@ -62,9 +62,9 @@ def test_nothing_is_lifted_in_its_own_language() -> None:
 ESSAY_JA = chunk("essay.ja", "ja", "日台協力の調査と分析。", "essay.zh-TW")
 
 
-def test_a_paragraph_scores_as_its_best_edition_not_the_sum_of_its_editions() -> None:
+def test_a_paragraph_scores_from_its_editions_not_their_sum() -> None:
     # Three editions each ranked moderately must not outrank an untranslated paragraph that
-    # ranked best: summed (0.15) they would; scored by the best edition (0.05) they do not.
+    # ranked best: summed (0.15) they would; scored from its editions (0.05) they do not.
     index = SearchIndex([ESSAY, ESSAY_EN, ESSAY_JA, SURVEY])
     candidates = [
         Candidate(SURVEY, 0.08, 0.8, 0.0),
@@ -75,6 +75,19 @@ def test_a_paragraph_scores_as_its_best_edition_not_the_sum_of_its_editions() ->
     passages = to_passages(candidates, index, "en", k=5)
     assert [p.doc_id for p in passages] == ["survey.zh-TW", "essay.en"]
     assert passages[1].score == pytest.approx(0.05)
+
+
+def test_a_paragraph_retrieved_in_one_of_its_editions_loses_a_third() -> None:
+    other = chunk("other.zh-TW", "zh-TW", "另一段。")
+    index = SearchIndex([ESSAY, ESSAY_EN, ESSAY_JA, SURVEY, other])
+    candidates = [
+        Candidate(ESSAY_EN, 0.09, 0.8, 0.0),  # one edition of three
+        Candidate(SURVEY, 0.07, 0.7, 0.0),  # untranslated: its one edition is all of it
+        Candidate(other, 0.01, 0.1, 0.0),
+    ]
+    passages = to_passages(candidates, index, "en", k=2)
+    assert [p.doc_id for p in passages] == ["survey.zh-TW", "essay.en"]
+    assert passages[1].score == pytest.approx((0.09 + 0.09 / 3) / 2)
 
 
 LONG = chunk(
