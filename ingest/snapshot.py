@@ -30,7 +30,8 @@ from typing import Any, overload
 from ingest.chunk import Chunk
 from ingest.lexical import Bm25, LexicalChannel
 
-FORMAT = 2  # 2: chunk ids indexed (dense hits are read from the table)
+FORMAT = 3  # 2: chunk ids indexed (dense hits are read from the table); 3: a Latin word
+# no longer swallows the CJK run written right after it (assistant.text.lexical_tokens)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.sqlite"
 BM25 = "bm25"
