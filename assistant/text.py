@@ -161,12 +161,8 @@ def fold_script(text: str) -> str:
     return _simplified(unicodedata.normalize("NFKC", text).casefold())
 
 
-# A word is letters that are not CJK: "CVCみたいな出島" is the word cvc and the run みたいな出島
-# (a word of any letters swallowed every CJK run written right after a Latin one).
-_LETTER = rf"(?:(?![{_CJK_CHAR}])[^\W\d_])"
 _TOKEN = re.compile(
-    rf"(?P<cjk>[{_CJK_CHAR}]+)|(?P<num>\d+(?:[.,]\d+)*%?)"
-    rf"|(?P<word>{_LETTER}+(?:['’]{_LETTER}+)*)"
+    rf"(?P<cjk>[{_CJK_CHAR}]+)|(?P<num>\d+(?:[.,]\d+)*%?)|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
 )
 _EN_STOP = frozenset(
     (

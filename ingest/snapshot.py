@@ -30,8 +30,7 @@ from typing import Any, overload
 from ingest.chunk import Chunk
 from ingest.lexical import Bm25, LexicalChannel
 
-FORMAT = 3  # 2: chunk ids indexed (dense hits are read from the table); 3: a Latin word
-# no longer swallows the CJK run written right after it (assistant.text.lexical_tokens)
+FORMAT = 2  # 2: chunk ids indexed (dense hits are read from the table)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.sqlite"
 BM25 = "bm25"
