@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from fakes import FakeEmbedder
 
@@ -10,11 +12,13 @@ from assistant.retrieve import (
     SearchIndex,
     by_best_sentence,
     fuse,
+    hybrid_search,
     lift_untranslated,
     to_passages,
 )
 from assistant.thresholds import refusal
 from ingest.chunk import Chunk
+from ingest.store import Store
 
 pytestmark = pytest.mark.unit
 CROSS_LINGUAL_BONUS = refusal().cross_lingual_offset
@@ -117,3 +121,34 @@ def test_the_sentence_channel_counts_in_the_fusion() -> None:
     assert [c.chunk.doc_id for c in both] == ["long.en", "blurred.en"]
     # the raw dense score is kept for what reads it, not replaced by the sentence's
     assert both[0].dense == pytest.approx(0.8)
+
+
+class RankedStore:
+    """A store whose dense ranking is given: chunk ids with their similarity, nearest first."""
+
+    def __init__(self, ranked: list[tuple[str, float]]) -> None:
+        self.ranked = ranked
+
+    def nearest(self, vector: object, k: int) -> list[tuple[str, float]]:
+        return self.ranked[:k]
+
+
+def test_a_passage_deep_in_the_dense_list_is_found_by_its_sentence() -> None:
+    # Across languages the dense channel ranks the answering chunk low; the sentence channel
+    # ranks only what the dense and lexical channels bring, so it must reach that far.
+    filler = [
+        chunk(f"filler{i}.en", "en", f"Paragraph number {i} talks about something else.")
+        for i in range(55)
+    ]
+    answer = chunk(
+        "answer.en", "en", "Unrelated opening words. The median deal was 230 million yen."
+    )
+    index = SearchIndex([*filler, answer])
+    ranked = [(c.chunk_id, 0.9 - i / 100) for i, c in enumerate(filler)]
+    store = RankedStore([*ranked, (answer.chunk_id, 0.3)])  # dense rank 56
+    embedder = FakeEmbedder()
+    question = embedder.embed(["The median deal was 230 million yen."], kind="query")[0]
+    passages = hybrid_search(
+        "zzz", question, cast(Store, store), index, "en", k=10, sentences=embedder
+    )
+    assert "answer.en" in [p.doc_id for p in passages]
