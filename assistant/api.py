@@ -164,7 +164,9 @@ class Assistant:
     def _search(self, question: str, vector: np.ndarray, language: str, k: int) -> list[Passage]:
         if k < 1:
             raise InvalidQuestion("k must be at least 1")  # a ValueError: exit 2 in the CLI
-        return hybrid_search(question, vector, self.store, self.index, language, k)
+        return hybrid_search(
+            question, vector, self.store, self.index, language, k, sentences=self._sentences
+        )
 
     def ask(
         self, question: str, k: int = 5, history: Sequence[tuple[str, str]] | None = None

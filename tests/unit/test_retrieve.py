@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import cast
 
-from assistant.retrieve import SearchIndex, lift_untranslated
+import pytest
+from fakes import FakeEmbedder
+
+from assistant.retrieve import (
+    Candidate,
+    SearchIndex,
+    by_best_sentence,
+    fuse,
+    hybrid_search,
+    lift_untranslated,
+    to_passages,
+)
 from assistant.thresholds import refusal
 from ingest.chunk import Chunk
+from ingest.store import Store
 
 pytestmark = pytest.mark.unit
 CROSS_LINGUAL_BONUS = refusal().cross_lingual_offset
@@ -49,3 +61,94 @@ def test_nothing_is_lifted_in_its_own_language() -> None:
     index = SearchIndex([ESSAY, ESSAY_EN, SURVEY])
     dense = [(ESSAY, 0.84), (SURVEY, 0.80)]
     assert lift_untranslated(dense, index, "zh-TW") == dense
+
+
+ESSAY_JA = chunk("essay.ja", "ja", "日台協力の調査と分析。", "essay.zh-TW")
+
+
+def test_a_paragraph_scores_from_its_editions_not_their_sum() -> None:
+    # Three editions each ranked moderately must not outrank an untranslated paragraph that
+    # ranked best: summed (0.15) they would; scored from its editions (0.05) they do not.
+    index = SearchIndex([ESSAY, ESSAY_EN, ESSAY_JA, SURVEY])
+    candidates = [
+        Candidate(SURVEY, 0.08, 0.8, 0.0),
+        Candidate(ESSAY_EN, 0.05, 0.7, 0.0),
+        Candidate(ESSAY, 0.05, 0.7, 0.0),
+        Candidate(ESSAY_JA, 0.05, 0.7, 0.0),
+    ]
+    passages = to_passages(candidates, index, "en", k=5)
+    assert [p.doc_id for p in passages] == ["survey.zh-TW", "essay.en"]
+    assert passages[1].score == pytest.approx(0.05)
+
+
+def test_a_paragraph_retrieved_in_one_of_its_editions_loses_a_third() -> None:
+    other = chunk("other.zh-TW", "zh-TW", "另一段。")
+    index = SearchIndex([ESSAY, ESSAY_EN, ESSAY_JA, SURVEY, other])
+    candidates = [
+        Candidate(ESSAY_EN, 0.09, 0.8, 0.0),  # one edition of three
+        Candidate(SURVEY, 0.07, 0.7, 0.0),  # untranslated: its one edition is all of it
+        Candidate(other, 0.01, 0.1, 0.0),
+    ]
+    passages = to_passages(candidates, index, "en", k=2)
+    assert [p.doc_id for p in passages] == ["survey.zh-TW", "essay.en"]
+    assert passages[1].score == pytest.approx((0.09 + 0.09 / 3) / 2)
+
+
+LONG = chunk(
+    "long.en",
+    "en",
+    "The weather in Kumamoto was mild that year. Engineers trained for three months in Japanese.",
+)
+BLURRED = chunk("blurred.en", "en", "Engineers in Kumamoto, Japanese training, months and years.")
+HEADING = chunk("heading.en", "en", "Training")
+
+
+def test_chunks_rank_by_their_best_sentence() -> None:
+    embedder = FakeEmbedder()
+    question = embedder.embed(["Engineers trained for three months in Japanese."], kind="query")
+    ranked = by_best_sentence([BLURRED, HEADING, LONG], question[0], embedder)
+    # the chunk holding the sentence comes first, with that sentence's similarity; a chunk with
+    # no quotable sentence (a heading) has no rank in this channel
+    assert [c.doc_id for c, _ in ranked] == ["long.en", "blurred.en"]
+    assert ranked[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_sentence_channel_counts_in_the_fusion() -> None:
+    dense = [(BLURRED, 0.9), (LONG, 0.8)]
+    alone = fuse(dense, [])
+    assert [c.chunk.doc_id for c in alone] == ["blurred.en", "long.en"]
+    both = fuse(dense, [], sentences=[(LONG, 0.95)])
+    assert [c.chunk.doc_id for c in both] == ["long.en", "blurred.en"]
+    # the raw dense score is kept for what reads it, not replaced by the sentence's
+    assert both[0].dense == pytest.approx(0.8)
+
+
+class RankedStore:
+    """A store whose dense ranking is given: chunk ids with their similarity, nearest first."""
+
+    def __init__(self, ranked: list[tuple[str, float]]) -> None:
+        self.ranked = ranked
+
+    def nearest(self, vector: object, k: int) -> list[tuple[str, float]]:
+        return self.ranked[:k]
+
+
+def test_a_passage_deep_in_the_dense_list_is_found_by_its_sentence() -> None:
+    # Across languages the dense channel ranks the answering chunk low; the sentence channel
+    # ranks only what the dense and lexical channels bring, so it must reach that far.
+    filler = [
+        chunk(f"filler{i}.en", "en", f"Paragraph number {i} talks about something else.")
+        for i in range(55)
+    ]
+    answer = chunk(
+        "answer.en", "en", "Unrelated opening words. The median deal was 230 million yen."
+    )
+    index = SearchIndex([*filler, answer])
+    ranked = [(c.chunk_id, 0.9 - i / 100) for i, c in enumerate(filler)]
+    store = RankedStore([*ranked, (answer.chunk_id, 0.3)])  # dense rank 56
+    embedder = FakeEmbedder()
+    question = embedder.embed(["The median deal was 230 million yen."], kind="query")[0]
+    passages = hybrid_search(
+        "zzz", question, cast(Store, store), index, "en", k=10, sentences=embedder
+    )
+    assert "answer.en" in [p.doc_id for p in passages]
