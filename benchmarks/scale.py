@@ -36,7 +36,8 @@ from benchmarks.procs import Run, bench_env, chroma_server, run_measured
 from benchmarks.report import Report, Row, Target
 from benchmarks.stats import Summary, interleaved, timed
 from ingest.chunk import Chunk
-from ingest.index import content_version, settle
+from ingest.embed import CachedEmbedder
+from ingest.index import content_version, embed_sentences, settle
 from ingest.snapshot import Snapshot
 from ingest.store import ChromaStore, chroma_client
 
@@ -71,7 +72,13 @@ def _fill(store: ChromaStore, chunks: Sequence[Chunk], vectors: np.ndarray) -> f
 
         seconds, _ = timed(write)
         rate = len(chunks) / seconds
-    if store.version() != content_version(chunks):
+    version = content_version(chunks)
+    sentences = store.sentence_vectors()
+    work = embed_sentences(store.embedder, sentences, chunks, version)
+    if sentences is not None and work is not None:  # as ingest keeps them, for the sentence channel
+        sentences.add(work.new_texts, work.new_vectors)
+        sentences.keep_only(work.texts, complete_for=version)
+    if store.version() != version:
         settle(store, chunks)
     return rate
 
@@ -196,9 +203,14 @@ def run(bench: Bench, report: Report) -> None:
                 lc_store = naive.chroma(embedder, client=client, collection=name)
                 retriever = naive.ensemble(lc_store, lexical)
 
-                def ours(question: str, s: ChromaStore = store, i: Any = index) -> object:
+                stored = CachedEmbedder(embedder, stored=store.sentence_vectors())
+
+                def ours(
+                    question: str, s: ChromaStore = store, i: Any = index, c: Any = stored
+                ) -> object:
                     vector = embedder.embed([question], kind="query")[0]
-                    return hybrid_search(question, vector, s, i, detect_language(question), 5)
+                    language = detect_language(question)
+                    return hybrid_search(question, vector, s, i, language, 5, sentences=c)
 
                 def dense(question: str, s: ChromaStore = store) -> object:
                     return s.search(embedder.embed([question], kind="query")[0], 5)
