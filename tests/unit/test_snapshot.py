@@ -16,7 +16,7 @@ from assistant.lexical import LexicalIndex
 from ingest.chunk import Chunk, chunk_document, quotable_sentences
 from ingest.lexical import Bm25
 from ingest.load import Document
-from ingest.sentences import SentenceVectors
+from ingest.sentences import SentenceVectors, row_id, sentence_key
 from ingest.snapshot import CHUNKS, MANIFEST, Shelf, Snapshot, by_position
 from ingest.tokens import count_tokens
 
@@ -165,3 +165,48 @@ def test_sentence_vectors_of_another_embedder_are_dropped(tmp_path: Path) -> Non
     other = FakeEmbedder(name="another-model")
     reopened = SentenceVectors(tmp_path / "s.sqlite", other.identity, other.dimension)
     assert len(reopened) == 0 and reopened.complete_for() is None
+
+
+def test_a_file_in_the_keyed_layout_is_converted_and_keeps_its_vectors(tmp_path: Path) -> None:
+    import sqlite3
+
+    embedder = FakeEmbedder()
+    texts = ["稟議制是決策機制。", "根回しが鍵になる。", "Patient capital waits."]
+    vectors = embedder.embed(texts, kind="passage")
+    path = tmp_path / "s.sqlite"
+    SentenceVectors(path, embedder.identity, embedder.dimension).close()  # identity recorded
+    with sqlite3.connect(path) as db:  # as the earlier release wrote them
+        db.execute("DROP TABLE vectors")
+        db.execute(
+            "CREATE TABLE vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID"
+        )
+        db.executemany(
+            "INSERT INTO vectors VALUES (?, ?)",
+            [
+                (sentence_key(text), vector.astype(np.float32).tobytes())
+                for text, vector in zip(texts, vectors, strict=True)
+            ],
+        )
+    reopened = SentenceVectors(path, embedder.identity, embedder.dimension)
+    found = reopened.get(texts)
+    assert all(np.array_equal(found[t], v) for t, v in zip(texts, vectors, strict=True))
+    with sqlite3.connect(path) as db:
+        (layout,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'vectors'").fetchone()
+    assert "WITHOUT ROWID" not in layout.upper()
+
+
+def test_a_row_of_another_sentence_with_the_same_row_id_is_not_its_vector(tmp_path: Path) -> None:
+    import sqlite3
+
+    embedder = FakeEmbedder()
+    path = tmp_path / "s.sqlite"
+    stored = SentenceVectors(path, embedder.identity, embedder.dimension)
+    sentence = "稟議制是決策機制。"
+    impostor = bytes(8) + sentence_key(sentence)[8:]  # a key that differs in the stored part
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO vectors VALUES (?, ?, ?)",
+            (row_id(sentence_key(sentence)), impostor, np.ones(4, np.float32).tobytes()),
+        )
+    assert stored.get([sentence]) == {}
+    assert stored.missing([sentence]) == [sentence]
