@@ -1,6 +1,7 @@
 """The grounding verifier judged by the model Kakehashi ships (``assistant.local_model``).
 
     python -m scripts.local_judge eval FILE --out OUT    # kakehashi eval --claims with the judge
+    python -m scripts.local_judge calibrate [ARGS]       # python -m eval.calibrate_judge ARGS
 
 Assembles and checks the model, serves it on 127.0.0.1 with a fresh key for the length of the
 run and points ``kakehashi eval --claims`` at it through ``KAKEHASHI_JUDGE_*``. To serve it for
@@ -31,15 +32,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluate.add_argument("claims")
     evaluate.add_argument("--out", required=True)
     evaluate.add_argument("--fail-under", action="append", default=[])
+    calibrate = commands.add_parser("calibrate", help="fit the judge's threshold (in-sample)")
+    calibrate.add_argument("options", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     try:
         model = local_model.assemble(local_model.model_path(Settings().data_dir))
         with local_model.served(model) as server:
-            cli = "from ui.cli import main; main()"
-            command = [sys.executable, "-c", cli, "eval", "--claims", args.claims]
-            command += ["--out", args.out]
-            for gate in args.fail_under:
-                command += ["--fail-under", gate]
+            if args.command == "calibrate":
+                command = [sys.executable, "-m", "eval.calibrate_judge", *args.options]
+            else:
+                cli = "from ui.cli import main; main()"
+                command = [sys.executable, "-c", cli, "eval", "--claims", args.claims]
+                command += ["--out", args.out]
+                for gate in args.fail_under:
+                    command += ["--fail-under", gate]
             env = os.environ | server.environment("KAKEHASHI_JUDGE")
             return subprocess.call(command, env=env)
     except ModelUnavailable as error:
