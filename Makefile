@@ -12,7 +12,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run eval-llm test setup setup-dev system-deps lint typecheck unit integration e2e eval-gate eval-judge judge-deps audit ingest serve bench clean
+.PHONY: run eval-llm test setup setup-dev system-deps lint typecheck unit integration e2e eval-gate eval-judge calibrate-judge judge-deps audit ingest serve bench clean
 
 # scripts/run.sh: the model server in the background (unless LLM=none), ingest, the chat.
 run: $(BASE_STAMP) $(if $(filter none,$(LLM)),,$(LLM_STAMP))
@@ -129,12 +129,16 @@ eval-llm: $(DEV_STAMP)
 			$(BIN)/kakehashi eval --no-baseline --questions eval/questions/new-documents.jsonl \
 			--out reports/llm-new-documents.jsonl --reports reports'
 
-# The grounding verifier judged by the shipped model (scripts/local_judge.py), on demand: about
-# 1.4 s per claim on two cores (16 min for eval/claims.jsonl).
+# The grounding verifier judged by the shipped model (scripts/local_judge.py), on demand.
 judge-deps: $(LLM_STAMP)
 
 eval-judge: judge-deps
 	$(BIN)/python -m scripts.local_judge eval eval/claims.jsonl --out reports/claims-judge.jsonl
+
+# The judge's one threshold on P(yes), fitted on a fixed 120 of the claims the verifier was
+# fitted to (never on eval/holdout/), written to assistant/data/judge.json.
+calibrate-judge: judge-deps
+	$(BIN)/python -m scripts.local_judge calibrate --sample 120 --write
 
 # Known vulnerabilities in what is installed in .venv, from PyPI's vulnerability data (pip-audit's
 # default service). Where that data cannot be read, pip-audit reports each package "not found on

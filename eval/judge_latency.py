@@ -95,11 +95,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     claims = sample(load_claims(args.claims), args.sample, args.seed)
     verifier.verify(claims[0].claim, [claims[0].passage])  # loads the embedder: not timed
     judged, seconds = [], []
-    for claim in claims:
-        start = time.perf_counter()
-        verdict = verifier.verify(claim.claim, [claim.passage])
-        seconds.append(time.perf_counter() - start)
-        judged.append((claim, verdict))
+    partial = args.out.with_suffix(".partial.jsonl")  # claim by claim, for a run cut short
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    with partial.open("w", encoding="utf-8") as progress:
+        for claim in claims:
+            start = time.perf_counter()
+            verdict = verifier.verify(claim.claim, [claim.passage])
+            seconds.append(time.perf_counter() - start)
+            judged.append((claim, verdict))
+            (record,) = verdict_records([(claim, verdict)])
+            progress.write(json.dumps(record | {"seconds": round(seconds[-1], 3)}) + "\n")
+            progress.flush()
     extra: dict[str, Any] = {}
     if args.every_statement:
         threshold = JudgeSettings.load().threshold

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from pydantic import PrivateAttr
 from assistant.grounding import CombinedVerifier, LLMJudge, OfflineVerifier
 from assistant.grounding.judge import JudgeSettings, data_path, yes_probability
 from assistant.grounding.statements import evidence, statements
-from eval.calibrate_judge import balanced_accuracy, best_threshold
+from eval.calibrate_judge import balanced_accuracy, best_threshold, from_records
 from eval.claims import Claim
 
 pytestmark = pytest.mark.unit
@@ -210,3 +211,28 @@ def test_calibration_picks_the_threshold_with_the_best_balanced_accuracy() -> No
     assert threshold == pytest.approx(0.7)
     assert accuracy == 1.0
     assert balanced_accuracy(claims, offline_supported, scores, 0.5) == pytest.approx(0.8333, 1e-3)
+
+
+def test_calibration_from_recorded_scores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        ("supported", "supported", 0.9, "LLM judge: P(yes)=0.90"),
+        ("supported", "supported", 0.7, "LLM judge: P(yes)=0.70"),
+        ("unsupported", "supported", 0.6, "LLM judge: P(yes)=0.60"),
+        ("unsupported", "unsupported", 0.0, "number(s) not in the passage: 97"),
+    ]
+    records = tmp_path / "claims.jsonl"
+    records.write_text(
+        "\n".join(
+            json.dumps(
+                {"id": str(n), "lang": "en", "label": label, "kind": "", "verdict": verdict}
+                | {"score": score, "reason": reason}
+            )
+            for n, (label, verdict, score, reason) in enumerate(rows)
+        ),
+        encoding="utf-8",
+    )
+    assert from_records(records, write=False) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["threshold"], result["balanced_accuracy"], result["judged"]) == (0.7, 1.0, 3)
