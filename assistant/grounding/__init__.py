@@ -17,8 +17,10 @@ Who does what (swapped countries), polarity (negation) and clause-by-clause scor
 removed: none of them improved held-out balanced accuracy (docs/issue-16/ablation.md). Such
 meaning belongs to a model, not to rules.
 
-An optional ``LLMJudge`` checks claim by claim with any LangChain chat model, as RAGAS
-faithfulness does; ``CombinedVerifier`` lets the offline checks veto it.
+An optional ``LLMJudge`` checks statement by statement with any LangChain chat model, as RAGAS
+faithfulness does, shown the passage sentences closest to the claim, its verdict P(yes) from the
+reply's logprobs where the endpoint gives them; ``CombinedVerifier`` lets the offline checks
+veto it.
 """
 
 from assistant.grounding.entities import EntityTable
