@@ -11,16 +11,17 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 
 from assistant import Answer, Settings
 from assistant.errors import InvalidQuestion, StoreError
 from ui import render
+from ui.backend import Backend
 from ui.feedback import Feedback, FeedbackLog, Rating
 from ui.i18n import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, TEXT, pick_language, text
 from ui.opening import OpeningBackend
@@ -33,18 +34,6 @@ QUEUE_SIZE = 64  # questions waiting beyond this are turned away with a message
 WARM_UP_QUESTION = "稟議制とは?"
 # After each answer's event: count it, send the next queued question (app.js).
 ANSWERED = "() => { window.kakehashiAnswered(); }"
-
-
-class Backend(Protocol):
-    """What the chat needs of an ``Assistant``."""
-
-    settings: Settings
-
-    def stream(
-        self, question: str, k: int = 5, history: Sequence[tuple[str, str]] | None = None
-    ) -> Iterator[str | Answer]: ...
-
-    def status(self) -> dict[str, Any]: ...
 
 
 # What an asking event hands back to the page, in the order of its ``outputs``: the chat, the

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assistant import Answer, Settings
-
-if TYPE_CHECKING:
-    from ui.app import Backend
+from ui.backend import Backend
 
 
 class OpeningBackend:
