@@ -60,6 +60,7 @@ class SearchIndex:
         self.lexical = LexicalIndex(snapshot.lexical, glossary)
         self.doc_lang = snapshot.chunks.doc_lang
         self.translations = snapshot.chunks.translations
+        self.sentences = snapshot.sentences
 
     def root(self, chunk: Chunk) -> str:
         return chunk.translation_of or chunk.doc_id
@@ -220,12 +221,17 @@ def lift_untranslated(
 
 
 def by_best_sentence(
-    chunks: Sequence[Chunk], query_vector: Any, sentences: Embedder
+    chunks: Sequence[Chunk], query_vector: Any, sentences: Embedder | SearchIndex
 ) -> list[tuple[Chunk, float]]:
     """``chunks`` ranked by the similarity of their best quotable sentence to the question.
     A whole chunk's vector blurs a sentence that answers among others that do not; a sentence's
     alone misses what its neighbours say (scored alone, it moved Japanese up and Chinese down by
-    as much), so retrieval fuses both. Chunks with no quotable sentence are left out."""
+    as much), so retrieval fuses both. Chunks with no quotable sentence are left out.
+
+    The vectors come from the snapshot's sentence matrix when ``sentences`` is an index that has
+    one (rows read by chunk position), else from an embedder (split, hashed, looked up)."""
+    if isinstance(sentences, SearchIndex):
+        return _by_matrix(chunks, query_vector, sentences)
     texts: list[str] = []
     spans: list[tuple[Chunk, int, int]] = []
     for chunk in chunks:
@@ -237,6 +243,17 @@ def by_best_sentence(
         return []
     similarity = sentences.embed(texts, kind="passage") @ np.asarray(query_vector, np.float32)
     best = [(chunk, float(similarity[start:end].max())) for chunk, start, end in spans]
+    return sorted(best, key=lambda pair: -pair[1])
+
+
+def _by_matrix(
+    chunks: Sequence[Chunk], query_vector: Any, index: SearchIndex
+) -> list[tuple[Chunk, float]]:
+    assert index.sentences is not None
+    positions = index.chunks.positions([chunk.chunk_id for chunk in chunks])
+    held = [chunk for chunk in chunks if chunk.chunk_id in positions]
+    scores = index.sentences.best([positions[chunk.chunk_id] for chunk in held], query_vector)
+    best = [(chunk, score) for chunk, score in zip(held, scores, strict=True) if score is not None]
     return sorted(best, key=lambda pair: -pair[1])
 
 
@@ -255,8 +272,9 @@ def hybrid_search(
     k: int,
     sentences: Embedder | None = None,
 ) -> list[Passage]:
-    """The ``k`` best passages. ``sentences`` gives the vectors of quotable sentences (the
-    store's, embedded at ingest); without it the sentence channel is left out."""
+    """The ``k`` best passages. The sentence channel reads the vectors of quotable sentences
+    from the snapshot's matrix, else from ``sentences`` (the store's, embedded at ingest);
+    with neither it is left out."""
     # Step 1: dense and lexical candidates
     dense = lift_untranslated(_dense(query_vector, store, index), index, language)
     found = index.lexical.top(question, CANDIDATES)
@@ -264,9 +282,10 @@ def hybrid_search(
     lexical = [(chunk, score) for chunk, (_, score) in zip(chunks, found, strict=True)]
     # Step 2: the same candidates by their best sentence
     best_sentence: list[tuple[Chunk, float]] = []
-    if sentences is not None:
+    vectors: Embedder | SearchIndex | None = index if index.sentences is not None else sentences
+    if vectors is not None:
         pool = {chunk.chunk_id: chunk for chunk, _ in [*dense, *lexical]}
-        ranked = by_best_sentence(list(pool.values()), query_vector, sentences)
+        ranked = by_best_sentence(list(pool.values()), query_vector, vectors)
         best_sentence = lift_untranslated(ranked, index, language)
     # Step 3: fusion
     candidates = fuse(dense, lexical, lexical_weight=LEXICAL_WEIGHT, sentences=best_sentence)

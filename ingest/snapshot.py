@@ -1,9 +1,11 @@
 """What retrieval reads besides dense search, persisted beside the store for one content version.
 
 A snapshot is every chunk (a SQLite table: a question reads the rows it needs, by position or
-by paragraph) and the BM25 index of the lexical channel (``ingest.lexical``, matrices mapped
-from disk). Ingest writes it; ``Assistant()`` opens it in milliseconds instead of reading every
-chunk back from Chroma and tokenising it again (6.0 s + 5.8 s at 100k chunks).
+by paragraph), the BM25 index of the lexical channel (``ingest.lexical``, matrices mapped
+from disk) and, where ingest stored them, the vectors of every chunk's quotable sentences
+(``ingest.sentence_matrix``, mapped from disk). Ingest writes it; ``Assistant()`` opens it in
+milliseconds instead of reading every chunk back from Chroma and tokenising it again (6.0 s +
+5.8 s at 100k chunks).
 
 Snapshots are keyed by the store's content version (``Store.version()``): a folder per version,
 written aside and renamed into place whole, so a reader finds a complete snapshot of exactly the
@@ -29,8 +31,9 @@ from typing import Any, overload
 
 from ingest.chunk import Chunk
 from ingest.lexical import Bm25, LexicalChannel
+from ingest.sentence_matrix import SentenceMatrix, SentenceSource
 
-FORMAT = 2  # 2: chunk ids indexed (dense hits are read from the table)
+FORMAT = 3  # 2: chunk ids indexed (dense hits are read from the table); 3: sentence matrix
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.sqlite"
 BM25 = "bm25"
@@ -135,6 +138,17 @@ class ChunkTable(Sequence[Chunk]):
         found = {int(row[0]): _chunk(row) for row in self._where_in("position", wanted)}
         return [found[position] for position in wanted]
 
+    def positions(self, chunk_ids: Sequence[str]) -> dict[str, int]:
+        """The positions of those ``chunk_ids`` that the table holds."""
+        wanted = list(dict.fromkeys(chunk_ids))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT chunk_id, position FROM chunks WHERE chunk_id IN ({marks})"
+            rows.extend(self._rows(sql, batch))
+        return {str(chunk_id): int(position) for chunk_id, position in rows}
+
     def with_ids(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """The chunks of those ``chunk_ids`` that the table holds, by id."""
         wanted = list(dict.fromkeys(chunk_ids))
@@ -167,37 +181,50 @@ def _chunk(row: tuple[Any, ...]) -> Chunk:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The chunks and the lexical channel of one content version of a store."""
+    """The chunks, the lexical channel and the sentence vectors (when every sentence had one)
+    of one content version of a store."""
 
     version: str
     chunks: ChunkTable
     lexical: LexicalChannel
+    sentences: SentenceMatrix | None = None
 
     @classmethod
     def build(
-        cls, chunks: Sequence[Chunk], version: str = "", folder: Path | None = None
+        cls,
+        chunks: Sequence[Chunk],
+        version: str = "",
+        folder: Path | None = None,
+        sentences: SentenceSource | None = None,
     ) -> Snapshot:
-        """A snapshot of ``chunks``, written to ``folder`` (which must not exist) or in memory."""
+        """A snapshot of ``chunks``, written to ``folder`` (which must not exist) or in memory;
+        with their sentences' vectors if ``sentences`` holds every one."""
         ordered = by_position(chunks)
         bm25 = Bm25.build([chunk.embed_text for chunk in ordered])
+        matrix = SentenceMatrix.build(ordered, sentences) if sentences is not None else None
         if folder is None:
-            return cls(version, ChunkTable.write(ordered, None), bm25)
+            return cls(version, ChunkTable.write(ordered, None), bm25, matrix)
         folder.mkdir(parents=True)
         table = ChunkTable.write(ordered, folder / CHUNKS)
         bm25.save(folder / BM25)
+        if matrix is not None:
+            matrix.save(folder)
         manifest = {
             "format": FORMAT,
             "version": version,
             "count": len(ordered),
+            "sentences": matrix.embedder if matrix is not None else None,
             "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        return cls(version, table, bm25)
+        return cls(version, table, bm25, matrix)
 
     @classmethod
-    def load(cls, folder: Path, version: str, count: int) -> Snapshot | None:
+    def load(
+        cls, folder: Path, version: str, count: int, embedder: str | None = None
+    ) -> Snapshot | None:
         """The snapshot in ``folder`` if it is complete and of ``version`` with ``count``
-        chunks; else None."""
+        chunks; else None. Its sentence vectors only if ``embedder`` made them."""
         try:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             if (manifest.get("format"), manifest.get("version"), manifest.get("count")) != (
@@ -209,7 +236,13 @@ class Snapshot:
             table = ChunkTable.open(folder / CHUNKS)
             if len(table) != count:
                 return None
-            return cls(version, table, Bm25.load(folder / BM25, count))
+            made_by = manifest.get("sentences")
+            matrix = (
+                SentenceMatrix.load(folder, made_by, count)
+                if made_by is not None and made_by == embedder
+                else None
+            )
+            return cls(version, table, Bm25.load(folder / BM25, count), matrix)
         except (OSError, ValueError, sqlite3.Error):
             return None
 
@@ -226,30 +259,33 @@ class Shelf:
             name = hashlib.sha256(name.encode()).hexdigest()
         return self.root / name
 
-    def find(self, version: str, count: int) -> Snapshot | None:
+    def find(self, version: str, count: int, embedder: str | None = None) -> Snapshot | None:
         if not version:
             return None  # a store written before versions existed: nothing can be trusted
-        return Snapshot.load(self.folder(version, count), version, count)
+        return Snapshot.load(self.folder(version, count), version, count, embedder)
 
-    def save(self, version: str, chunks: Sequence[Chunk]) -> Snapshot:
+    def save(
+        self, version: str, chunks: Sequence[Chunk], sentences: SentenceSource | None = None
+    ) -> Snapshot:
         """Write the snapshot of ``version`` aside, rename it into place whole, and remove the
         snapshots of other versions. If another process got there first, use its snapshot."""
         target = self.folder(version, len(chunks))
+        embedder = sentences.embedder if sentences is not None else None
         self.root.mkdir(parents=True, exist_ok=True)
         aside = self.root / f".writing-{uuid.uuid4().hex}"
         try:
-            built = Snapshot.build(chunks, version, aside)
+            built = Snapshot.build(chunks, version, aside, sentences)
             try:
                 aside.rename(target)
             except OSError:
-                found = Snapshot.load(target, version, len(chunks))
+                found = Snapshot.load(target, version, len(chunks), embedder)
                 if found is not None:  # another process renamed its own into place first
                     return found
                 # what is there cannot be read (a half-deleted or damaged folder): replace it
                 shutil.rmtree(target, ignore_errors=True)
                 with suppress(OSError):  # unless another process has just put its own there
                     aside.rename(target)
-            built = Snapshot.load(target, version, len(chunks)) or built
+            built = Snapshot.load(target, version, len(chunks), embedder) or built
         finally:
             # gone after a rename; else its open files stay readable once removed (POSIX)
             shutil.rmtree(aside, ignore_errors=True)

@@ -29,6 +29,7 @@ import numpy as np
 from assistant.errors import EmbedderMismatch, StoreError, StoreUnavailable
 from ingest.chunk import Chunk
 from ingest.embed import Embedder, Vectors
+from ingest.sentence_matrix import SentenceSource
 from ingest.sentences import SentenceVectors
 from ingest.snapshot import Shelf, Snapshot
 
@@ -369,13 +370,19 @@ class ChromaStore:
     def snapshot(self, chunks: Sequence[Chunk] | None = None) -> Snapshot:
         version, count = self.version(), self.count()
         if self._shelf is not None:
-            found = self._shelf.find(version, count)
+            found = self._shelf.find(version, count, self.embedder.identity)
             if found is not None:
                 return found
         held = list(chunks) if chunks is not None and len(chunks) == count else self.chunks()
+        stored = self.sentence_vectors()
+        sentences = (
+            SentenceSource(stored.get, self.embedder.identity, self.embedder.dimension)
+            if stored is not None
+            else None
+        )
         if self._shelf is None or not version:
-            return Snapshot.build(held, version)
-        return self._shelf.save(version, held)
+            return Snapshot.build(held, version, sentences=sentences)
+        return self._shelf.save(version, held, sentences)
 
     def sentence_vectors(self) -> SentenceVectors | None:
         if self.local is None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
+import numpy as np
 import pytest
 from fakes import FakeEmbedder
 
@@ -18,6 +20,8 @@ from assistant.retrieve import (
 )
 from assistant.thresholds import refusal
 from ingest.chunk import Chunk
+from ingest.sentence_matrix import SentenceSource
+from ingest.snapshot import Snapshot
 from ingest.store import Store
 
 pytestmark = pytest.mark.unit
@@ -152,3 +156,48 @@ def test_a_passage_deep_in_the_dense_list_is_found_by_its_sentence() -> None:
         "zzz", question, cast(Store, store), index, "en", k=10, sentences=embedder
     )
     assert "answer.en" in [p.doc_id for p in passages]
+
+
+def _matrix_index(chunks: list[Chunk], embedder: FakeEmbedder) -> SearchIndex:
+    """An index whose snapshot holds the sentence matrix of ``chunks`` (every vector stored)."""
+
+    def lookup(texts: Sequence[str]) -> dict[str, np.ndarray]:
+        return dict(zip(texts, embedder.embed(list(texts), kind="passage"), strict=True))
+
+    source = SentenceSource(lookup, embedder.identity, embedder.dimension)
+    return SearchIndex(Snapshot.build(chunks, sentences=source))
+
+
+def test_the_snapshot_matrix_ranks_as_the_embedded_sentences_do() -> None:
+    embedder = FakeEmbedder()
+    chunks = [BLURRED, HEADING, LONG]
+    index = _matrix_index(chunks, embedder)
+    assert index.sentences is not None
+    for text in ["Engineers trained for three months in Japanese.", "weather in Kumamoto"]:
+        question = embedder.embed([text], kind="query")[0]
+        from_matrix = by_best_sentence(chunks, question, index)
+        embedded = by_best_sentence(chunks, question, embedder)
+        assert [c.doc_id for c, _ in from_matrix] == [c.doc_id for c, _ in embedded]
+        for (_, a), (_, b) in zip(from_matrix, embedded, strict=True):
+            assert a == pytest.approx(b, abs=1e-6)
+
+
+def test_hybrid_search_reads_the_matrix_without_embedding_a_sentence() -> None:
+    filler = [
+        chunk(f"filler{i}.en", "en", f"Paragraph number {i} talks about something else.")
+        for i in range(55)
+    ]
+    answer = chunk(
+        "answer.en", "en", "Unrelated opening words. The median deal was 230 million yen."
+    )
+    embedder = FakeEmbedder()
+    index = _matrix_index([*filler, answer], embedder)
+    ranked = [(c.chunk_id, 0.9 - i / 100) for i, c in enumerate(filler)]
+    store = RankedStore([*ranked, (answer.chunk_id, 0.3)])
+    question = embedder.embed(["The median deal was 230 million yen."], kind="query")[0]
+    counting = FakeEmbedder()
+    passages = hybrid_search(
+        "zzz", question, cast(Store, store), index, "en", k=10, sentences=counting
+    )
+    assert "answer.en" in [p.doc_id for p in passages]
+    assert counting.texts_embedded == []  # the matrix answered; nothing was embedded

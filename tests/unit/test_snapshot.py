@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from assistant.lexical import LexicalIndex
 from ingest.chunk import Chunk, chunk_document, quotable_sentences
 from ingest.lexical import Bm25
 from ingest.load import Document
+from ingest.sentence_matrix import OFFSETS, SentenceSource
 from ingest.sentences import SentenceVectors, row_id, sentence_key
 from ingest.snapshot import CHUNKS, MANIFEST, Shelf, Snapshot, by_position
 from ingest.tokens import count_tokens
@@ -210,3 +212,54 @@ def test_a_row_of_another_sentence_with_the_same_row_id_is_not_its_vector(tmp_pa
         )
     assert stored.get([sentence]) == {}
     assert stored.missing([sentence]) == [sentence]
+
+
+def _source(embedder: FakeEmbedder, leave_out: str = "") -> SentenceSource:
+    def lookup(texts: Sequence[str]) -> dict[str, np.ndarray]:
+        kept = [text for text in texts if text != leave_out]
+        return dict(zip(kept, embedder.embed(kept, kind="passage"), strict=True))
+
+    return SentenceSource(lookup, embedder.identity, embedder.dimension)
+
+
+def test_the_sentence_matrix_reads_back_each_chunks_sentences(
+    chunks: list[Chunk], tmp_path: Path
+) -> None:
+    embedder = FakeEmbedder()
+    Shelf(tmp_path).save("v1", chunks, _source(embedder))
+    loaded = Shelf(tmp_path).find("v1", len(chunks), embedder.identity)
+    assert loaded is not None and loaded.sentences is not None
+    query = embedder.embed(["稟議制的核心是根回し"], kind="query")[0]
+    positions = [0, 5, len(chunks) - 1, 5]
+    best = loaded.sentences.best(positions, query)
+    for position, score in zip(positions, best, strict=True):
+        texts = [t for _, t in quotable_sentences(loaded.chunks[position].text)]
+        if not texts:
+            assert score is None
+            continue
+        expected = float((embedder.embed(texts, kind="passage") @ query).max())
+        assert score == pytest.approx(expected, abs=1e-6)
+
+
+def test_no_matrix_when_a_sentence_has_no_vector_or_another_embedder_made_it(
+    chunks: list[Chunk], tmp_path: Path
+) -> None:
+    embedder = FakeEmbedder()
+    some = next(t for c in by_position(chunks) for _, t in quotable_sentences(c.text))
+    partial = Shelf(tmp_path / "partial").save("v1", chunks, _source(embedder, leave_out=some))
+    assert partial.sentences is None  # never a chunk ranked by part of its sentences
+    found = Shelf(tmp_path / "partial").find("v1", len(chunks), embedder.identity)
+    assert found is not None and found.sentences is None
+    Shelf(tmp_path / "whole").save("v1", chunks, _source(embedder))
+    other = Shelf(tmp_path / "whole").find("v1", len(chunks), "fake/another-model")
+    assert other is not None and other.sentences is None
+    assert len(other.chunks) == len(chunks)  # the rest of the snapshot is still read
+
+
+def test_a_truncated_matrix_is_not_read(chunks: list[Chunk], tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    shelf = Shelf(tmp_path)
+    shelf.save("v1", chunks, _source(embedder))
+    folder = shelf.folder("v1", len(chunks))
+    np.save(folder / OFFSETS, np.zeros(3, dtype=np.int64))
+    assert shelf.find("v1", len(chunks), embedder.identity) is None
