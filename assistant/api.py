@@ -22,7 +22,7 @@ from assistant.lexical import Glossary
 from assistant.messages import message
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings
-from assistant.text import Language, detect_language, has_searchable_content
+from assistant.text import Language, frame_language, has_searchable_content
 from assistant.types import Answer, Passage
 from ingest.embed import CachedEmbedder, Embedder, make_embedder
 from ingest.index import IngestReport, ingest
@@ -43,7 +43,7 @@ def clean_question(text: str, max_chars: int) -> str:
     paste costs neither time nor memory."""
     if not isinstance(text, str):
         raise InvalidQuestion("the question must be text")
-    language = detect_language(text[:2000])
+    language = frame_language(text[:2000])
     if len(text) > RAW_LIMIT_FACTOR * max_chars:
         raise _invalid("question.too_long", language, limit=max_chars, length=len(text))
     cleaned = "".join(
@@ -159,7 +159,7 @@ class Assistant:
     def retrieve(self, question: str, k: int = 10) -> list[Passage]:
         question = clean_question(question, self.settings.max_question_chars)
         vector = self.embedder.embed([question], kind="query")[0]
-        return self._search(question, vector, detect_language(question), k)
+        return self._search(question, vector, frame_language(question), k)
 
     def _search(self, question: str, vector: np.ndarray, language: str, k: int) -> list[Passage]:
         if k < 1:
@@ -221,7 +221,7 @@ class Assistant:
                 cleaned = clean_question(question, self.settings.max_question_chars)
             except InvalidQuestion:
                 return False
-            language = detect_language(cleaned)
+            language = frame_language(cleaned)
             vector = self.embedder.embed([cleaned], kind="query")[0]
             passages = self._search(cleaned, vector, language, ALONE_K)
             scored = self._scored(cleaned, vector, passages)
@@ -242,7 +242,7 @@ class Assistant:
         Returns (asked, standalone, language, vector, passages, timings, conversation)."""
         timings: dict[str, float] = {}
         asked = question = clean_question(question, self.settings.max_question_chars)
-        language: Language = detect_language(question)
+        language: Language = frame_language(question)
         with _timed(timings, "rewrite"):
             question = self.rewriter.rewrite(question, history)
         with _timed(timings, "embed"):

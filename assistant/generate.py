@@ -56,7 +56,7 @@ from assistant.safety import (
     without_instructions,
 )
 from assistant.structured import ReplyReader
-from assistant.text import Language, detect_language, has_searchable_content
+from assistant.text import Language, frame_language, has_searchable_content
 from assistant.types import QUOTED, Answer, Citation, Passage, SentenceCheck
 from assistant.written import (
     Composer,
@@ -201,7 +201,7 @@ class AnswerGenerator:
                 return ""
             if is_refusal_statement(claim) or is_question(claim):
                 return ""
-            if detect_language(claim) != language:
+            if frame_language(claim) != language:
                 composer.dropped.append(
                     SentenceCheck(claim, sentence.citations, False, 0.0, "another language")
                 )

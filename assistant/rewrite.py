@@ -32,7 +32,7 @@ from assistant.llm import (
     stream_with_deadline,
 )
 from assistant.settings import Settings
-from assistant.text import detect_language, lexical_tokens
+from assistant.text import frame_language, lexical_tokens
 from assistant.types import Answer
 
 if TYPE_CHECKING:  # LangChain loads only when a model is configured (~0.7 s at a cold start)
@@ -108,7 +108,7 @@ class Rewriter:
         fallback = fallback_rewrite(question, history, self.names_topic)
         if self.chain is None or not self.leans(question) or is_non_answer(history[-1][1]):
             return fallback
-        language = detect_language(question)
+        language = frame_language(question)
         inputs = {
             "question": question,
             "language_name": LANGUAGE_LABELS[language],
@@ -146,7 +146,7 @@ def _accept(reply: str, question: str) -> str | None:
     candidate = candidate.strip().strip("\"'「」“”")
     if not lexical_tokens(candidate) or len(candidate) > 3 * len(question) + 200:
         return None
-    if detect_language(candidate) != detect_language(question):
+    if frame_language(candidate) != frame_language(question):
         return None
     asked = set(lexical_tokens(question))
     if asked and len(asked & set(lexical_tokens(candidate))) < 0.5 * len(asked):

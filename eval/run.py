@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from assistant.citations import cited_numbers, sentences_with_citations, without_markers
 from assistant.errors import GateError, QuestionsError
-from assistant.text import detect_language
+from assistant.text import frame_language
 from eval.metrics import (
     citation_score,
     fact_coverage,
@@ -107,7 +107,7 @@ def _language_match(answer: Any, language: str) -> bool:
         return False
     if answer.mode != "generative" or answer.refused or quotes_only(answer):
         return True
-    return bool(detect_language(without_markers(answer.answer)) == language)
+    return bool(frame_language(without_markers(answer.answer)) == language)
 
 
 def quotes_only(answer: Any) -> bool:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant import Answer, Citation
 from assistant.conversation import is_nothing_more
 from assistant.messages import message
-from assistant.text import detect_language, split_sentences
+from assistant.text import frame_language, split_sentences
 from ui.i18n import language_name, text
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def error_message(message: str, language: str) -> str:
 
 
 def _lang_of(written: str) -> str:
-    return detect_language(written[:2000])
+    return frame_language(written[:2000])
 
 
 def chat_messages(

@@ -12,6 +12,7 @@ from assistant.text import (
     ends_sentence,
     extract_numbers,
     fold_script,
+    frame_language,
     paragraph_spans,
     split_clauses,
     split_sentences,
@@ -229,6 +230,24 @@ def test_numbers_of_an_essay_paragraph(essay: Document) -> None:
 )
 def test_detect_language(text: str, expected: str) -> None:
     assert detect_language(text) == expected
+    assert frame_language(text) == expected  # one language throughout: the same
+
+
+@pytest.mark.parametrize(
+    ("text", "script", "frame"),
+    [
+        ("What is 稟議制?", "zh-TW", "en"),
+        ("Why does 根回し matter before a proposal is submitted?", "ja", "en"),
+        ("How does the 出島 model protect a start-up team?", "zh-TW", "en"),
+        ("什麼是 patient capital?", "zh-TW", "zh-TW"),
+        ("台灣團隊要如何 open the port?", "zh-TW", "zh-TW"),
+        ("Global Southとはどういう意味ですか?", "ja", "ja"),
+        ("「The Physical Revolution」とは何ですか?", "ja", "ja"),
+    ],
+)
+def test_a_quoted_term_does_not_set_the_frame_language(text: str, script: str, frame: str) -> None:
+    assert detect_language(text) == script  # what the verifier's thresholds were fitted by
+    assert frame_language(text) == frame  # what the question is answered in
 
 
 def test_chinese_quoting_a_japanese_term_is_still_chinese(essay: Document) -> None:
