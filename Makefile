@@ -67,7 +67,8 @@ test: $(DEV_STAMP) system-deps
 	$(BIN)/pytest -m e2e
 	$(MAKE) eval-gate
 
-# The grounding evaluation as a regression gate: thresholds just under today's dev figures.
+# The grounding evaluation as a regression gate: thresholds just under today's figures
+# (2026-12-07: dev MRR 0.836, blind 0.867, new documents 0.865, mixed-script 0.888).
 EVAL_DIR := .kakehashi-eval
 # The corpus plus four untranslated documents (eval/documents/): retrieval across documents
 # and languages where no edition helps, as it will be for documents nobody has translated.
@@ -76,17 +77,17 @@ eval-gate: $(DEV_STAMP)
 	KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi ingest
 	KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi eval --questions eval/questions/dev.jsonl \
 		--out reports/dev.jsonl --reports reports \
-		--fail-under hit@1=0.64 --fail-under hit@5=0.87 --fail-under mrr=0.76 \
-		--fail-under ndcg@10=0.80 --fail-under zh.hit@5=0.90 --fail-under ja.hit@5=0.90 \
-		--fail-under en.hit@5=0.80 --fail-under citation_recall=0.95 \
+		--fail-under hit@1=0.70 --fail-under hit@5=0.92 --fail-under mrr=0.80 \
+		--fail-under ndcg@10=0.83 --fail-under zh.hit@5=0.90 --fail-under ja.hit@5=0.90 \
+		--fail-under en.hit@5=0.90 --fail-under citation_recall=0.95 \
 		--fail-under citation_precision=0.95 --fail-under faithfulness=0.95 \
-		--fail-under fact_coverage=0.48 --fail-under refusal_precision=0.55 \
+		--fail-under fact_coverage=0.50 --fail-under refusal_precision=0.60 \
 		--fail-under refusal_recall=0.50 --fail-under language_match=0.95
 	# Written blind (by someone who saw neither the code nor the other sets), scored before
 	# anything was changed for it, never tuned on: thresholds just under its first score.
 	KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi eval --questions eval/questions/blind.jsonl \
 		--out reports/blind.jsonl --reports reports \
-		--fail-under hit@1=0.66 --fail-under hit@5=0.91 --fail-under mrr=0.78 \
+		--fail-under hit@1=0.76 --fail-under hit@5=0.93 --fail-under mrr=0.84 \
 		--fail-under citation_recall=0.95 --fail-under citation_precision=0.95 \
 		--fail-under faithfulness=0.95 --fail-under language_match=0.95
 	# Mixed-script questions ("What is 稟議制?", "什麼是 nemawashi?"), written blind the same way:
@@ -112,8 +113,8 @@ eval-gate: $(DEV_STAMP)
 	KAKEHASHI_CORPUS_DIR=$(EVAL_DOCS)/corpus KAKEHASHI_DATA_DIR=$(EVAL_DOCS)/data \
 		$(BIN)/kakehashi eval --questions eval/questions/new-documents.jsonl \
 		--out reports/new-documents.jsonl --reports reports --no-baseline \
-		--fail-under hit@1=0.48 --fail-under hit@5=0.72 --fail-under mrr=0.60 \
-		--fail-under ndcg@10=0.66 --fail-under citation_recall=0.95 \
+		--fail-under hit@1=0.76 --fail-under hit@5=0.90 --fail-under mrr=0.83 \
+		--fail-under ndcg@10=0.85 --fail-under citation_recall=0.95 \
 		--fail-under citation_precision=0.95 --fail-under faithfulness=0.95 \
 		--fail-under language_match=0.95
 
