@@ -221,17 +221,13 @@ def lift_untranslated(
 
 
 def by_best_sentence(
-    chunks: Sequence[Chunk], query_vector: Any, sentences: Embedder | SearchIndex
+    chunks: Sequence[Chunk], query_vector: Any, sentences: Embedder
 ) -> list[tuple[Chunk, float]]:
     """``chunks`` ranked by the similarity of their best quotable sentence to the question.
     A whole chunk's vector blurs a sentence that answers among others that do not; a sentence's
     alone misses what its neighbours say (scored alone, it moved Japanese up and Chinese down by
     as much), so retrieval fuses both. Chunks with no quotable sentence are left out.
-
-    The vectors come from the snapshot's sentence matrix when ``sentences`` is an index that has
-    one (rows read by chunk position), else from an embedder (split, hashed, looked up)."""
-    if isinstance(sentences, SearchIndex):
-        return _by_matrix(chunks, query_vector, sentences)
+    ``by_stored_sentence`` reads the same vectors from the snapshot."""
     texts: list[str] = []
     spans: list[tuple[Chunk, int, int]] = []
     for chunk in chunks:
@@ -246,15 +242,20 @@ def by_best_sentence(
     return sorted(best, key=lambda pair: -pair[1])
 
 
-def _by_matrix(
+def by_stored_sentence(
     chunks: Sequence[Chunk], query_vector: Any, index: SearchIndex
-) -> list[tuple[Chunk, float]]:
-    assert index.sentences is not None
+) -> tuple[list[tuple[Chunk, float]], list[Chunk]]:
+    """``by_best_sentence`` from the snapshot's sentence matrix (rows read by chunk position:
+    nothing split, hashed or looked up), and the chunks the snapshot does not hold (written
+    after it was opened)."""
+    if index.sentences is None:
+        return [], list(chunks)
     positions = index.chunks.positions([chunk.chunk_id for chunk in chunks])
     held = [chunk for chunk in chunks if chunk.chunk_id in positions]
     scores = index.sentences.best([positions[chunk.chunk_id] for chunk in held], query_vector)
     best = [(chunk, score) for chunk, score in zip(held, scores, strict=True) if score is not None]
-    return sorted(best, key=lambda pair: -pair[1])
+    others = [chunk for chunk in chunks if chunk.chunk_id not in positions]
+    return sorted(best, key=lambda pair: -pair[1]), others
 
 
 @lru_cache(maxsize=8192)
@@ -273,8 +274,8 @@ def hybrid_search(
     sentences: Embedder | None = None,
 ) -> list[Passage]:
     """The ``k`` best passages. The sentence channel reads the vectors of quotable sentences
-    from the snapshot's matrix, else from ``sentences`` (the store's, embedded at ingest);
-    with neither it is left out."""
+    from the snapshot's matrix, and from ``sentences`` (the store's, embedded at ingest) for
+    chunks the matrix does not hold; with neither it is left out."""
     # Step 1: dense and lexical candidates
     dense = lift_untranslated(_dense(query_vector, store, index), index, language)
     found = index.lexical.top(question, CANDIDATES)
@@ -282,10 +283,12 @@ def hybrid_search(
     lexical = [(chunk, score) for chunk, (_, score) in zip(chunks, found, strict=True)]
     # Step 2: the same candidates by their best sentence
     best_sentence: list[tuple[Chunk, float]] = []
-    vectors: Embedder | SearchIndex | None = index if index.sentences is not None else sentences
-    if vectors is not None:
-        pool = {chunk.chunk_id: chunk for chunk, _ in [*dense, *lexical]}
-        ranked = by_best_sentence(list(pool.values()), query_vector, vectors)
+    pool = list({chunk.chunk_id: chunk for chunk, _ in [*dense, *lexical]}.values())
+    ranked, others = by_stored_sentence(pool, query_vector, index)
+    if others and sentences is not None:
+        ranked = [*ranked, *by_best_sentence(others, query_vector, sentences)]
+    if ranked:
+        ranked.sort(key=lambda pair: -pair[1])
         best_sentence = lift_untranslated(ranked, index, language)
     # Step 3: fusion
     candidates = fuse(dense, lexical, lexical_weight=LEXICAL_WEIGHT, sentences=best_sentence)

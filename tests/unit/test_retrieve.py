@@ -13,16 +13,17 @@ from assistant.retrieve import (
     Candidate,
     SearchIndex,
     by_best_sentence,
+    by_stored_sentence,
     fuse,
     hybrid_search,
     lift_untranslated,
     to_passages,
 )
 from assistant.thresholds import refusal
-from ingest.chunk import Chunk
+from ingest.chunk import Chunk, quotable_sentences
 from ingest.sentence_matrix import SentenceSource
 from ingest.snapshot import Snapshot
-from ingest.store import Store
+from ingest.store import Hit, Store
 
 pytestmark = pytest.mark.unit
 CROSS_LINGUAL_BONUS = refusal().cross_lingual_offset
@@ -175,7 +176,8 @@ def test_the_snapshot_matrix_ranks_as_the_embedded_sentences_do() -> None:
     assert index.sentences is not None
     for text in ["Engineers trained for three months in Japanese.", "weather in Kumamoto"]:
         question = embedder.embed([text], kind="query")[0]
-        from_matrix = by_best_sentence(chunks, question, index)
+        from_matrix, others = by_stored_sentence(chunks, question, index)
+        assert others == []
         embedded = by_best_sentence(chunks, question, embedder)
         assert [c.doc_id for c, _ in from_matrix] == [c.doc_id for c, _ in embedded]
         for (_, a), (_, b) in zip(from_matrix, embedded, strict=True):
@@ -201,3 +203,26 @@ def test_hybrid_search_reads_the_matrix_without_embedding_a_sentence() -> None:
     )
     assert "answer.en" in [p.doc_id for p in passages]
     assert counting.texts_embedded == []  # the matrix answered; nothing was embedded
+
+
+class LateStore(RankedStore):
+    """A store holding chunks the index was not built from (written after it was opened)."""
+
+    def __init__(self, hits: list[tuple[Chunk, float]]) -> None:
+        super().__init__([(chunk.chunk_id, score) for chunk, score in hits])
+        self.hits = hits
+
+    def search(self, vector: object, k: int) -> list[Hit]:
+        return [Hit(chunk, score) for chunk, score in self.hits[:k]]
+
+
+def test_a_chunk_the_matrix_does_not_hold_is_ranked_from_the_embedder() -> None:
+    embedder = FakeEmbedder()
+    index = _matrix_index([BLURRED, HEADING], embedder)  # LONG was written after it
+    question = embedder.embed(["Engineers trained for three months in Japanese."], kind="query")
+    ranked, others = by_stored_sentence([BLURRED, LONG], question[0], index)
+    assert [c.doc_id for c, _ in ranked] == ["blurred.en"] and others == [LONG]
+    store = LateStore([(BLURRED, 0.9), (LONG, 0.8)])
+    counting = FakeEmbedder()
+    hybrid_search("zzz", question[0], cast(Store, store), index, "en", k=5, sentences=counting)
+    assert counting.texts_embedded == [t for _, t in quotable_sentences(LONG.text)]
