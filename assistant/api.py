@@ -268,10 +268,11 @@ class Assistant:
         with _timed(timings, "compose"):
             scored = self._scored(question, vector, safe)
             floor = self._decide(question, language, safe, scored, conversation)
-            parts = self._parts(question, safe) if not floor.refused else []
+            # (a follow-up's standalone question may be the earlier one joined to it: not parts)
+            follow_up = conversation is not None and conversation.follow_up
+            parts = self._parts(question, safe) if not (floor.refused or follow_up) else []
             if conversation is not None:
                 scored = conversation.fresh(scored)  # nor does the model see what was said
-                parts = [conversation.fresh(part) for part in parts]
         for piece in generate.answer_stream(
             self.generator, question, language, passages, scored, floor, parts
         ):

@@ -967,3 +967,21 @@ def test_the_assistant_scores_each_sentence_of_a_question(small_assistant: Assis
     assert [len(part) for part in parts] == [sentences, sentences]
     assert small_assistant._parts("What is ringi?", passages) == []
     assert small_assistant._parts("What is ringi? ?!", passages) == []
+
+
+def test_only_a_question_of_its_own_is_scored_by_parts(small_assistant: Assistant) -> None:
+    """A two-sentence question has each sentence embedded as a part; a follow-up, whose
+    standalone question joins the earlier one to it, does not."""
+    embedder = small_assistant.embedder
+    assert isinstance(embedder, FakeEmbedder)
+    chat = ScriptedChatModel(replies=['{"answerable": true, "sentences": [1]}'])
+    small_assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5, answers="quotes")
+
+    small_assistant.ask("What is ringi? What does a ringi document collect?", k=3)
+    assert "What does a ringi document collect?" in embedder.texts_embedded
+
+    embedder.calls.clear()
+    history = [("What is ringi?", "According to the corpus:\nRingi is bottom-up.[1]")]
+    final = small_assistant.ask("and what does it collect?", k=3, history=history)
+    assert final.standalone_question == "What is ringi? what does it collect?"
+    assert "What is ringi?" not in embedder.texts_embedded
