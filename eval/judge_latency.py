@@ -10,7 +10,8 @@ or offline vetoes then the LLM judge when ``KAKEHASHI_JUDGE_BASE_URL`` or
 least P(yes)), then applies the threshold of ``assistant/data/judge.json`` to the scores and
 reports balanced accuracy at P(yes) 0.5 beside it: the judge's own verdicts (it stops at the
 first statement it rejects) at an upper bound of its time.
-Prints one JSON line: n, balanced accuracy, wrong numbers accepted (claims of kind
+Prints one JSON line: n, balanced accuracy, supported claims accepted and unsupported ones caught
+(of how many), wrong numbers accepted (claims of kind
 ``wrong_number`` or ``unit_change``: reversed bounds are labelled so and are counted there),
 the median and 90th-percentile seconds per claim, how many claims reached the judge and the
 median seconds of those, the load average at the end.
@@ -54,6 +55,10 @@ def summary(judged: Sequence[tuple[Claim, Any]], seconds: Sequence[float]) -> di
     return {
         "n": result.overall.total,
         "balanced_accuracy": round(result.overall.balanced_accuracy, 4),
+        "supported_accepted": result.overall.supported_accepted,
+        "supported": result.overall.supported_accepted + result.overall.supported_rejected,
+        "unsupported_caught": result.overall.unsupported_rejected,
+        "unsupported": result.overall.unsupported_rejected + result.overall.unsupported_accepted,
         "wrong_numbers_accepted": len(result.wrong_numbers_accepted),
         "wrong_numbers": result.wrong_numbers,
         "median_s": round(statistics.median(ordered), 3) if ordered else 0.0,
