@@ -31,6 +31,7 @@ from assistant.grounding.quantity import (
 from assistant.grounding.units import (
     _BARE_COUNTERS,
     _CJK_COUNTERS,
+    _CJK_DIGIT,
     _CJK_LARGE,
     _CJK_NUMERAL,
     _EN_FRACTION,
@@ -146,6 +147,23 @@ _ONE_UNIT = re.compile(
     r"\b(?![-\w])",
     re.IGNORECASE,
 )
+
+
+# A range's first figure takes the unit of its second: 30-50%, 3〜5年, 三至五年, 3 to 5 million
+_RANGE_TO = re.compile(
+    r"\s*(?:[-–—~〜～]|至|到|から|\bto\b)\s*"
+    rf"(?P<second>\d[\d,]*(?:\.\d+)?|[{''.join(_CJK_DIGIT)}十百千]+)"
+)
+
+
+def _range_unit(text: str, end: int) -> tuple[str | None, Decimal]:
+    """The unit (or currency) and multiplier said after the second figure of a range that
+    starts at ``end``: 300至500萬日圓 is 3,000,000 to 5,000,000 yen (none without a range)."""
+    second = _RANGE_TO.match(text, end)
+    if not second:
+        return None, Decimal(1)
+    unit, multiplier, after = _unit_after(text, second.end())
+    return unit or _currency(text, second.start("second"), after), multiplier
 
 
 def _norm_value(value: Decimal) -> Decimal:
@@ -264,6 +282,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             add(value, ORDINAL, match.start(), end, exact=True)
             continue
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
+        if unit is None and multiplier == 1:
+            unit, multiplier = _range_unit(text, end)
         if unit is None and value is not None and not _year_like(value):
             unit = _unit_after_words(text, end) or unit
         if value is not None:
@@ -304,6 +324,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         if not generous and (cjk == 1 or not (counted or ordinal)):
             continue
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
+        if unit is None and multiplier == 1 and not ordinal:
+            unit, multiplier = _range_unit(text, end)
         if ordinal:  # 第二多: "the second most", not "two-odd"
             _, _, end = _unit_after(text, match.end())
             add(Decimal(cjk), ORDINAL, match.start(), end, exact=True)

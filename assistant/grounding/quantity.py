@@ -40,8 +40,17 @@ _BOUND_SIGN = {LOWER: "≥", UPPER: "≤"}
 
 
 def reversed_bound(claim: Quantity, passage: Quantity) -> bool:
-    """The claim bounds the number the other way from the passage (more than / at most)."""
-    return bool(claim.bound and passage.bound and claim.bound != passage.bound)
+    """The claim bounds the number the other way from the passage (more than / at most), or
+    bounds it on the wrong side of the passage's exact figure ("more than 30" against 28,
+    "nearly 40%" against 43%). At the figure itself it is not faulted: 30 may be rounded."""
+    if claim.bound and passage.bound:
+        return claim.bound != passage.bound
+    units = {claim.unit, passage.unit} - {None}
+    if not claim.bound or len(units) > 1 or passage.value < 0 or claim.value < 0:
+        return False
+    if claim.bound == LOWER:
+        return passage.value < claim.value
+    return passage.value > claim.value
 
 
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit

@@ -107,6 +107,17 @@ def test_half_is_a_number_but_not_in_semiconductors_durations_or_bounds() -> Non
         ("The IT talent gap will exceed 790,000: more than 790,000 people.", TALENT),
         ("More than 40% of the collaborations stay shallow.", SURVEY),  # 近 40%: under 40%
         ("超過30人", "不超過 30 人"),
+        # a bound on the wrong side of the passage's exact figure, though within 10% of it
+        ("More than 30 companies joined.", "28 companies joined."),
+        ("不到30家企業參與。", "參與企業為32家。"),
+        ("30社以上が参加した。", "参加企業は28社だった。"),
+        ("Nearly 40% agreed.", "43% agreed."),
+        # bound verbs: exceeded, topped, 未達, 未滿, に満たない, を下回る
+        ("出席人數未達500人。", "出席人數超過500人。"),
+        ("出席者は500人に満たなかった。", "出席者は500人を超えた。"),
+        ("Attendance exceeded 500.", "出席人數未滿500人。"),
+        ("Attendance topped 500.", "出席者は500人未満だった。"),
+        ("出席者は500人を下回った。", "Attendance topped 500."),
     ],
 )
 def test_a_bound_turned_the_other_way_is_not_the_passage_s_number(claim: str, passage: str) -> None:
@@ -123,10 +134,28 @@ def test_a_bound_turned_the_other_way_is_not_the_passage_s_number(claim: str, pa
         ("有六成以上不超過 30 人。", "61.5% of the teams have 30 people or fewer."),  # 不超過: ≤
         ("Nearly 40% of the collaborations stay shallow.", SURVEY),
         ("最近3年で増えた。", "3年以上かかる。"),  # 最近 is "recently", not "nearly"
+        ("More than 30 companies joined.", "逾30家企業參與。"),
+        ("Nearly 40% agreed.", "38% agreed."),
+        ("At least 30 companies joined.", "30 companies joined."),  # at the figure: rounded
+        ("More than 500 people attended.", "出席者は500人を突破した。"),
     ],
 )
 def test_a_bound_in_the_same_direction_or_none_agrees(claim: str, passage: str) -> None:
     assert not unmatched_quantities(claim, [passage])
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Growth was 30% to 50%.", "成長率為30-50%。"),
+        ("成長率為30%至50%。", "Growth was 30〜50%."),
+        ("It takes 3 to 5 years.", "3~5年かかる。"),
+        ("The fund is 3 million to 5 million yen.", "基金為300至500萬日圓。"),
+    ],
+)
+def test_a_range_s_first_figure_takes_the_unit_of_its_second(claim: str, passage: str) -> None:
+    assert not unmatched_quantities(claim, [passage])
+    assert unmatched_quantities(claim.replace("3", "4"), [passage])
 
 
 def test_a_fraction_and_a_percentage_of_the_same_share_agree() -> None:
