@@ -34,7 +34,8 @@ from typing import Any
 from assistant.grounding import CombinedVerifier, GroundingVerdict, LLMJudge, make_verifier
 from assistant.grounding.judge import JudgeSettings, judge_model
 from assistant.settings import Settings
-from eval.claims import Claim, load_claims, report, verdict_records
+from eval.claims import Claim, load_claims, report, verdict_records, verify
+from eval.editions import Editions
 from eval.run import write_jsonl
 from ingest.embed import make_embedder
 
@@ -98,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.every_statement and isinstance(verifier, CombinedVerifier) and judge_settings:
         verifier.judge = LLMJudge(judge_model(judge_settings), threshold=0.0)
     claims = sample(load_claims(args.claims), args.sample, args.seed)
+    editions = Editions.from_corpus(Path(settings.corpus_dir))
     verifier.verify(claims[0].claim, [claims[0].passage])  # loads the embedder: not timed
     judged, seconds = [], []
     partial = args.out.with_suffix(".partial.jsonl")  # claim by claim, for a run cut short
@@ -105,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with partial.open("w", encoding="utf-8") as progress:
         for claim in claims:
             start = time.perf_counter()
-            verdict = verifier.verify(claim.claim, [claim.passage])
+            verdict = verify(verifier, claim, editions)
             seconds.append(time.perf_counter() - start)
             judged.append((claim, verdict))
             (record,) = verdict_records([(claim, verdict)])
