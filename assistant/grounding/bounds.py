@@ -37,13 +37,15 @@ _UPPER_BEFORE = re.compile(
     r"as much as|as high as|below|nearly|almost|close to))" + _ABOUT,
     re.IGNORECASE,
 )
+# a currency word may come between a number and its bound word: 5000円以上, 1000億円を超える
+_CURRENCY_WORD = r"\s*(?:日圓|日円|日元|日幣|円|圓|元|ドル|美元|美金|ユーロ|[台臺]幣|yen\b)?"
 _LOWER_AFTER = re.compile(
-    r"\s*(?:以上|を?超え|を?超す|を上回|を突破|超(?=[的之]|[^\w]|[のがをにでとはもや]|$)"
-    r"|\bor more\b|\bplus\b)",
+    _CURRENCY_WORD + r"\s*(?:以上|を?超え|を?超す|を上回|を突破"
+    r"|超(?=[的之]|[^\w]|[のがをにでとはもや]|$)|\bor more\b|\bplus\b)",
     re.IGNORECASE,
 )
 _UPPER_AFTER = re.compile(
-    r"\s*(?:以下|未満|未滿|以內|以内|を下回|を切|を割|に満た|に届か|近く"
+    _CURRENCY_WORD + r"\s*(?:以下|未満|未滿|以內|以内|を下回|を切|を割|に満た|に届か|近く"
     r"|\bor (?:less|fewer)\b|\bat most\b)",
     re.IGNORECASE,
 )

@@ -93,8 +93,9 @@ def test_words_that_only_look_like_numbers_are_not_numbers_in_a_claim() -> None:
 
 
 def test_half_is_a_number_but_not_in_semiconductors_durations_or_bounds() -> None:
-    assert quantities("台灣的半導體與半年的協商") == frozenset()
-    assert quantities("half a year later, a half-year plan") == frozenset()
+    assert quantities("台灣的半導體與上半年的協商, a half-year plan") == frozenset()
+    # half a year is a duration of 0.5 years, not the share 1/2
+    assert {str(q) for q in quantities("半年的協商, half a year later")} == {"0.5 (year)"}
     assert quantities("超過半數的企業, more than half of them, 過半のシェア") == frozenset()
 
 
@@ -156,6 +157,28 @@ def test_a_bound_in_the_same_direction_or_none_agrees(claim: str, passage: str) 
 def test_a_range_s_first_figure_takes_the_unit_of_its_second(claim: str, passage: str) -> None:
     assert not unmatched_quantities(claim, [passage])
     assert unmatched_quantities(claim.replace("3", "4"), [passage])
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "stated"),
+    [
+        ("The program runs for 18 months.", "計畫為期一年半。", True),
+        ("The program runs for six months.", "計畫為期半年。", True),
+        ("The program runs for a year.", "計畫為期半年。", False),
+        ("It took a year and a half.", "1年半かかった。", True),
+        ("It took 3.5 months.", "花了三個半月。", True),
+        ("Sales doubled.", "売上は3倍になった。", False),
+        ("売上は3倍になった。", "Sales tripled.", True),
+        ("Costs were halved.", "コストは半減した。", True),
+        ("Sales grew 3 percentage points.", "銷售成長3個百分點。", True),
+        ("每人最多5000日圓。", "1人あたり5000円以上。", False),  # a bound after a currency
+        ("The investment is under 100 billion yen.", "投資額は1000億円を超える。", False),
+    ],
+)
+def test_halves_multiples_points_and_bounds_after_a_currency(
+    claim: str, passage: str, stated: bool
+) -> None:
+    assert (not unmatched_quantities(claim, [passage])) is stated
 
 
 def test_a_fraction_and_a_percentage_of_the_same_share_agree() -> None:
