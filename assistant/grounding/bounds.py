@@ -32,7 +32,8 @@ _UPPER_BEFORE = re.compile(
     r"未[達达滿满]到?|達不到|达不到|"
     r"[不未沒没](?:超過|超过|逾|多於|多于|高於|高于)|\b(?:not|no) (?:more than|over|above)|"
     r"\bnot exceeding|"
-    r"\b(?:less than|fewer than|under|up to|at most|just under|no more than|as many as|"
+    r"(?<!\bno )\b(?:less than|fewer than)|"
+    r"\b(?:under|up to|at most|just under|no more than|as many as|"
     r"short of|"
     r"as much as|as high as|below|nearly|almost|close to))" + _ABOUT,
     re.IGNORECASE,

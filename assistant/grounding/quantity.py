@@ -74,6 +74,28 @@ def _near(claim: Decimal, passage: Decimal) -> bool:
     return abs(claim - passage) <= abs(passage) * _TOLERANCE
 
 
+def _roundness(value: Decimal) -> Decimal:
+    """The largest step of 1 or 5 times a power of ten that ``value`` is a multiple of:
+    800,000 -> 100,000; 55 -> 5; 61.5 -> 0.5; 311 -> 1."""
+    step = Decimal(1).scaleb(-6)
+    best = step
+    while step <= abs(value):
+        for candidate in (step, step * 5):
+            if candidate <= abs(value) and value % candidate == 0:
+                best = candidate
+        step *= 10
+    return best
+
+
+def _rounded(claim: Decimal, passage: Decimal) -> bool:
+    """A hedge rounds a figure; it does not move it: "about 800,000" states 790,000 and
+    "nearly 40%" 38.5%, but "about 36%" does not state 35% nor "about 12" 11. The claim's
+    figure is the passage's, or rounder than it and within 10% of it."""
+    if claim == passage:
+        return True
+    return _near(claim, passage) and _roundness(claim) > _roundness(passage)
+
+
 # Durations in months: a quarter is three months, a decade ten years.
 _MONTHS = {"month": 1, "quarter": 3, "year": 12, "decade": 120}
 
@@ -97,7 +119,7 @@ def _compatible(claim: Quantity, passage: Quantity) -> bool:
     elif claim.unit is not None and passage.unit is not None and claim.unit != passage.unit:
         return False
     if claim.approximate:
-        return _near(claim.value, passage.value)
+        return _rounded(claim.value, passage.value)
     return claim.value == passage.value
 
 

@@ -251,6 +251,21 @@ def test_a_hedged_claim_number_is_approximate() -> None:
     assert {q.approximate for q in quantities("約 60%", generous=True)} == {False}
 
 
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("nearly 41% of the partnerships", "近 40% 的既有合作"),
+        ("about 36% of startups", "35% of startups"),
+        ("約 311 億日圓", "310 億日圓"),
+        ("about 12 meetings per startup", "11 meetings per startup"),
+        ("no more than 31 people", "30 人以下"),
+        ("the team had no less than 30 people", "30 人以下"),  # no less than: at least
+    ],
+)
+def test_a_hedge_rounds_a_figure_but_does_not_move_it(claim: str, passage: str) -> None:
+    assert unmatched_quantities(claim, [passage])
+
+
 def test_an_approximate_number_matches_within_ten_percent_of_the_passage() -> None:
     assert not unmatched_quantities("チームの6割強", ["61.5% 的團隊"])
     assert not unmatched_quantities("nearly 40% of partnerships", ["38.5% of partnerships"])
