@@ -149,9 +149,10 @@ class LLMJudge:
 class CombinedVerifier:
     """The offline checks first: a wrong number, a missing entity or an opposite term is
     final. Otherwise the LLM judge decides, shown the passage sentences closest to the claim
-    and, where the passages have another edition (a translation, or the original), the closest
-    sentences of that edition after them; if it fails (endpoint down), the offline verdict
-    stands."""
+    and, where the caller gives the passages' other edition (a translation, or the original)
+    and ``edition_sentences`` is not 0, the closest sentences of that edition after them (0 in
+    assistant/data/judge.json: 2 of them did not help on held-out claims); if it fails
+    (endpoint down), the offline verdict stands."""
 
     def __init__(
         self,
