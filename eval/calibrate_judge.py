@@ -28,7 +28,8 @@ from pathlib import Path
 from assistant.grounding.judge import CombinedVerifier, LLMJudge, data_path, judge_model
 from assistant.grounding.verifier import OfflineVerifier
 from assistant.settings import Settings
-from eval.claims import Claim, load_claims
+from eval.claims import Claim, load_claims, verify
+from eval.editions import Editions
 from eval.judge_latency import at, sample, summary
 from eval.metrics import confusion
 from ingest.embed import make_embedder
@@ -113,10 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Step 1: every statement asked (threshold 0), each claim's least P(yes)
     verifier = CombinedVerifier(offline, LLMJudge(judge_model(judge_settings), threshold=0.0))
     claims = sample(load_claims(args.claims), args.sample, args.seed)
+    editions = Editions.from_corpus(Path(settings.corpus_dir))
     verdicts, seconds = [], []
     for claim in claims:
         start = time.perf_counter()
-        verdicts.append(verifier.verify(claim.claim, [claim.passage]))
+        verdicts.append(verify(verifier, claim, editions))
         seconds.append(time.perf_counter() - start)
     supported = [verdict.supported for verdict in verdicts]
     scores = [v.score if by_judge(v.reason) else None for v in verdicts]

@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.errors import ClaimsError
 from assistant.grounding import GroundingVerdict, Verifier
+from eval.editions import Editions
 from eval.metrics import Confusion, confusion
 
 LABELS = ("supported", "unsupported")
@@ -116,15 +117,25 @@ def _breakdown(name: str, groups: dict[str, Confusion]) -> str:
 
 
 def judge(
-    verifier: Verifier, claims: Iterable[Claim], progress: bool = False
+    verifier: Verifier,
+    claims: Iterable[Claim],
+    progress: bool = False,
+    editions: Editions | None = None,
 ) -> list[tuple[Claim, GroundingVerdict]]:
+    """Each claim's verdict against its passage and, given ``editions`` (the corpus's), the
+    passage's other edition where the corpus has one."""
     from tqdm import tqdm
 
     items = list(claims)
     return [
-        (claim, verifier.verify(claim.claim, [claim.passage]))
+        (claim, verify(verifier, claim, editions))
         for claim in tqdm(items, desc="claims", disable=not progress)
     ]
+
+
+def verify(verifier: Verifier, claim: Claim, editions: Editions | None = None) -> GroundingVerdict:
+    other = editions.other(claim.passage, claim.lang) if editions is not None else None
+    return verifier.verify(claim.claim, [claim.passage], editions=[other] if other else ())
 
 
 def report(judged: Sequence[tuple[Claim, GroundingVerdict]]) -> ClaimsReport:

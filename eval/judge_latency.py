@@ -10,7 +10,8 @@ or offline vetoes then the LLM judge when ``KAKEHASHI_JUDGE_BASE_URL`` or
 least P(yes)), then applies the threshold of ``assistant/data/judge.json`` to the scores and
 reports balanced accuracy at P(yes) 0.5 beside it: the judge's own verdicts (it stops at the
 first statement it rejects) at an upper bound of its time.
-Prints one JSON line: n, balanced accuracy, wrong numbers accepted (claims of kind
+Prints one JSON line: n, balanced accuracy, supported claims accepted and unsupported ones caught
+(of how many), wrong numbers accepted (claims of kind
 ``wrong_number`` or ``unit_change``: reversed bounds are labelled so and are counted there),
 the median and 90th-percentile seconds per claim, how many claims reached the judge and the
 median seconds of those, the load average at the end.
@@ -33,7 +34,8 @@ from typing import Any
 from assistant.grounding import CombinedVerifier, GroundingVerdict, LLMJudge, make_verifier
 from assistant.grounding.judge import JudgeSettings, judge_model
 from assistant.settings import Settings
-from eval.claims import Claim, load_claims, report, verdict_records
+from eval.claims import Claim, load_claims, report, verdict_records, verify
+from eval.editions import Editions
 from eval.run import write_jsonl
 from ingest.embed import make_embedder
 
@@ -54,6 +56,10 @@ def summary(judged: Sequence[tuple[Claim, Any]], seconds: Sequence[float]) -> di
     return {
         "n": result.overall.total,
         "balanced_accuracy": round(result.overall.balanced_accuracy, 4),
+        "supported_accepted": result.overall.supported_accepted,
+        "supported": result.overall.supported_accepted + result.overall.supported_rejected,
+        "unsupported_caught": result.overall.unsupported_rejected,
+        "unsupported": result.overall.unsupported_rejected + result.overall.unsupported_accepted,
         "wrong_numbers_accepted": len(result.wrong_numbers_accepted),
         "wrong_numbers": result.wrong_numbers,
         "median_s": round(statistics.median(ordered), 3) if ordered else 0.0,
@@ -93,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.every_statement and isinstance(verifier, CombinedVerifier) and judge_settings:
         verifier.judge = LLMJudge(judge_model(judge_settings), threshold=0.0)
     claims = sample(load_claims(args.claims), args.sample, args.seed)
+    editions = Editions.from_corpus(Path(settings.corpus_dir))
     verifier.verify(claims[0].claim, [claims[0].passage])  # loads the embedder: not timed
     judged, seconds = [], []
     partial = args.out.with_suffix(".partial.jsonl")  # claim by claim, for a run cut short
@@ -100,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with partial.open("w", encoding="utf-8") as progress:
         for claim in claims:
             start = time.perf_counter()
-            verdict = verifier.verify(claim.claim, [claim.passage])
+            verdict = verify(verifier, claim, editions)
             seconds.append(time.perf_counter() - start)
             judged.append((claim, verdict))
             (record,) = verdict_records([(claim, verdict)])

@@ -249,6 +249,7 @@ def evaluate(
     from assistant.grounding import make_verifier
     from eval.claims import judge, load_claims, verdict_records
     from eval.claims import report as claims_report
+    from eval.editions import Editions
     from eval.report import write_reports
     from eval.run import (
         CLAIMS_GATED,
@@ -274,7 +275,8 @@ def evaluate(
 
         items = load_claims(claims)
         embedder = make_embedder(settings.embedder)
-        judged = judge(make_verifier(settings, embedder), items, progress=progress)
+        editions = Editions.from_corpus(Path(settings.corpus_dir))
+        judged = judge(make_verifier(settings, embedder), items, progress, editions)
         write_jsonl(verdict_records(judged), out)
         result = claims_report(judged)
         click.echo(result.markdown())

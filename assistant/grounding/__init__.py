@@ -4,8 +4,10 @@ Shared by the assistant (checking generated sentences at run time) and the evalu
 answers, and being judged on eval/claims.jsonl). Offline signals only, checked in this order:
 
 Step 1: numbers agree. Every quantity of the claim (79 萬 = 790,000 = 79万, 七十九萬, 三個月,
-        "forty-five", 54% = 54 percent = 54パーセント, 四分之一 = 1/4) appears in the passages with
-        a compatible unit: a percentage is never a count, months are never years.
+        "forty-five", 54% = 54 percent = 54パーセント, 四分之一 = 1/4, 一年半, doubled) appears in
+        the passages with a compatible unit: a percentage is never a count, months are never
+        years. A bound agrees in direction and side ("more than 30" is not 28 nor "30 or
+        fewer"); a hedge rounds a figure but does not move it ("about 36%" is not 35%).
 Step 2: named entities agree. A country, organisation or glossary term the claim names (in any
         of zh-TW, ja, en) must be named by the passages too.
 Step 3: no opposite terms. A claim that says "top-down" where its passage says "bottom-up"
@@ -18,9 +20,9 @@ removed: none of them improved held-out balanced accuracy (docs/issue-16/ablatio
 meaning belongs to a model, not to rules.
 
 An optional ``LLMJudge`` checks statement by statement with any LangChain chat model, as RAGAS
-faithfulness does, shown the passage sentences closest to the claim, its verdict P(yes) from the
-reply's logprobs where the endpoint gives them; ``CombinedVerifier`` lets the offline checks
-veto it.
+faithfulness does, shown the passage sentences closest to the claim (and those of the passage's
+other edition, when the caller gives one), its verdict P(yes) from the reply's logprobs where the
+endpoint gives them; ``CombinedVerifier`` lets the offline checks veto it.
 """
 
 from assistant.grounding.entities import EntityTable

@@ -20,23 +20,34 @@ _HALF_BOUND_AFTER = re.compile(r"\s*(?:を?超え|を?超す|を上回|以上|�
 # the noun "shortage" (人材不足).
 _ABOUT = r"\s*(?:約|约|およそ|大約|大约|about|around|roughly|nearly|approximately)?\s*$"
 _LOWER_BEFORE = re.compile(
-    r"(?:(?<![不未沒没])(?:超過|超过|逾|多於|多于|高於|高于)|至少|"
-    r"(?<!\bnot )(?<!\bno )\b(?:more than|over|above)|"
+    r"(?:(?<![不未沒没])(?:超過|超过|逾|多於|多于|高於|高于|突破|超出)|至少|"
+    r"(?<!\bnot )(?<!\bno )\b(?:more than|over|above|exceed(?:s|ed|ing)?|surpass(?:es|ed|ing)?|"
+    r"top(?:s|ped)|beyond)|"
     r"\b(?:at least|upwards of|in excess of|just over|well over|no fewer than|no less than))"
     + _ABOUT,
     re.IGNORECASE,
 )
 _UPPER_BEFORE = re.compile(
     r"(?:不到|最多|至多|最大|最高|高達|高达|少於|少于|低於|低于|將近|将近|接近|(?<![最附靠鄰邻親亲])近|"
+    r"未[達达滿满]到?|達不到|达不到|"
     r"[不未沒没](?:超過|超过|逾|多於|多于|高於|高于)|\b(?:not|no) (?:more than|over|above)|"
     r"\bnot exceeding|"
-    r"\b(?:less than|fewer than|under|up to|at most|just under|no more than|as many as|"
+    r"(?<!\bno )\b(?:less than|fewer than)|"
+    r"\b(?:under|up to|at most|just under|no more than|as many as|"
+    r"short of|"
     r"as much as|as high as|below|nearly|almost|close to))" + _ABOUT,
     re.IGNORECASE,
 )
-_LOWER_AFTER = re.compile(r"\s*(?:以上|を?超え|を?超す|を上回|\bor more\b|\bplus\b)", re.IGNORECASE)
+# a currency word may come between a number and its bound word: 5000円以上, 1000億円を超える
+_CURRENCY_WORD = r"\s*(?:日圓|日円|日元|日幣|円|圓|元|ドル|美元|美金|ユーロ|[台臺]幣|yen\b)?"
+_LOWER_AFTER = re.compile(
+    _CURRENCY_WORD + r"\s*(?:以上|を?超え|を?超す|を上回|を突破"
+    r"|超(?=[的之]|[^\w]|[のがをにでとはもや]|$)|\bor more\b|\bplus\b)",
+    re.IGNORECASE,
+)
 _UPPER_AFTER = re.compile(
-    r"\s*(?:以下|未満|未滿|以內|以内|を下回|近く|\bor (?:less|fewer)\b|\bat most\b)",
+    _CURRENCY_WORD + r"\s*(?:以下|未満|未滿|以內|以内|を下回|を切|を割|に満た|に届か|近く"
+    r"|\bor (?:less|fewer)\b|\bat most\b)",
     re.IGNORECASE,
 )
 

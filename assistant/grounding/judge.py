@@ -49,6 +49,7 @@ class JudgeSettings:
 
     threshold: float  # P(yes) at or above which a statement is supported
     evidence_sentences: int  # passage sentences shown to the judge
+    edition_sentences: int = 0  # sentences of the passages' other edition shown after them
 
     @classmethod
     def load(cls, path: Path | None = None) -> JudgeSettings:
@@ -63,7 +64,9 @@ def data_path() -> Path:
 def _load(path: str) -> JudgeSettings:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return JudgeSettings(
-        threshold=float(data["threshold"]), evidence_sentences=int(data["evidence_sentences"])
+        threshold=float(data["threshold"]),
+        evidence_sentences=int(data["evidence_sentences"]),
+        edition_sentences=int(data.get("edition_sentences", 0)),
     )
 
 
@@ -120,7 +123,12 @@ class LLMJudge:
             return StatementVerdict(statement, bool(_YES.match(reply.strip())), None, reply)
         return StatementVerdict(statement, probability >= self.threshold, probability, reply)
 
-    def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
+    def verify(
+        self, claim: str, passages: Sequence[str], editions: Sequence[str] = ()
+    ) -> GroundingVerdict:
+        """``passages`` are what it is shown (the evidence sentences of both editions, chosen by
+        ``CombinedVerifier``); ``editions``, if any, are shown after them."""
+        passages = [*passages, *editions]
         # Step 1: break the claim into statements
         parts = statements(claim)
         # Step 2: verify each; the first one not supported decides
@@ -140,21 +148,32 @@ class LLMJudge:
 
 class CombinedVerifier:
     """The offline checks first: a wrong number, a missing entity or an opposite term is
-    final. Otherwise the LLM judge decides, shown the passage sentences closest to the claim;
-    if it fails (endpoint down), the offline verdict stands."""
+    final. Otherwise the LLM judge decides, shown the passage sentences closest to the claim
+    and, where the caller gives the passages' other edition (a translation, or the original)
+    and ``edition_sentences`` is not 0, the closest sentences of that edition after them (0 in
+    assistant/data/judge.json: 2 of them did not help on held-out claims); if it fails
+    (endpoint down), the offline verdict stands."""
 
     def __init__(
-        self, offline: OfflineVerifier, judge: Verifier, evidence_sentences: int | None = None
+        self,
+        offline: OfflineVerifier,
+        judge: Verifier,
+        evidence_sentences: int | None = None,
+        edition_sentences: int | None = None,
     ) -> None:
         self.offline = offline
         self.judge = judge
+        fitted = JudgeSettings.load()
         self.evidence_sentences = (
-            JudgeSettings.load().evidence_sentences
-            if evidence_sentences is None
-            else evidence_sentences
+            fitted.evidence_sentences if evidence_sentences is None else evidence_sentences
+        )
+        self.edition_sentences = (
+            fitted.edition_sentences if edition_sentences is None else edition_sentences
         )
 
-    def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
+    def verify(
+        self, claim: str, passages: Sequence[str], editions: Sequence[str] = ()
+    ) -> GroundingVerdict:
         if quoted(claim, passages):  # an extractive answer's sentence: nothing to judge
             return GroundingVerdict(True, 1.0, "quoted verbatim from a passage")
         signals = self.offline.signals(claim, passages)
@@ -164,6 +183,9 @@ class CombinedVerifier:
         parts = statements(claim)
         queries = [claim, *parts] if len(parts) > 1 else [claim]
         shown = evidence(queries, passages, self.offline.embed, self.evidence_sentences)
+        editions = [text for text in editions if text.strip()]
+        if editions and self.edition_sentences:
+            shown += evidence(queries, editions, self.offline.embed, self.edition_sentences)
         try:
             return self.judge.verify(claim, shown)
         except Exception as error:  # an endpoint error must not stop an evaluation

@@ -31,6 +31,7 @@ from assistant.grounding.quantity import (
 from assistant.grounding.units import (
     _BARE_COUNTERS,
     _CJK_COUNTERS,
+    _CJK_DIGIT,
     _CJK_LARGE,
     _CJK_NUMERAL,
     _EN_FRACTION,
@@ -39,8 +40,10 @@ from assistant.grounding.units import (
     _EN_SMALL,
     _EN_TENS,
     _EN_UNITS,
+    _MULTIPLICATIVE,
     _PERIOD_UNIT,
     _TIME_UNITS,
+    _TIMES_OF,
     CURRENCIES,
     _any_value,
     _cjk_value,
@@ -139,6 +142,28 @@ _EN_MONTH = re.compile(
     r"|(?:(?<=\bin\s)|(?<=\bof\s)|(?<=\bby\s)|(?<=\bsince\s)|(?<=\buntil\s)|(?<=\bfrom\s)"
     r"|(?<=\bto\s)|(?<=\blate\s)|(?<=\bearly\s))May)\b"
 )
+# a year and a half: 一年半, 1年半, 一個半月, 3か月半, 1時間半; 半年, "half a year"
+_AND_A_HALF = re.compile(
+    rf"(?P<value>[\d{_CJK_NUMERAL}]+)\s*(?:(?P<zh>個半)(?P<zhunit>月|小時|鐘頭)"
+    r"|(?P<unit>年|個月|か月|ヶ月|カ月|ヵ月|時間)半)"
+)
+_HALF_UNIT = re.compile(
+    r"(?<![上下前後后])半(?P<unit>年|個月|か月|ヶ月)(?!度|期|[份分])"
+    r"|\bhalf an? (?P<en>year|month|hour)\b|\ban? (?P<en2>year|month|hour) and a half\b",
+    re.IGNORECASE,
+)
+_HALF_UNITS = {
+    "年": "year",
+    "個月": "month",
+    "か月": "month",
+    "ヶ月": "month",
+    "カ月": "month",
+    "ヵ月": "month",
+    "月": "month",
+    "時間": "hour",
+    "小時": "hour",
+    "鐘頭": "hour",
+}
 _FIRST = re.compile(r"首[屆届次度批座家間间位任回期]|初回|初の|初めて|最初の")
 _DECADE_LONG = re.compile(r"\b(?:a\s+)?decade-long\b", re.IGNORECASE)
 _ONE_UNIT = re.compile(
@@ -146,6 +171,23 @@ _ONE_UNIT = re.compile(
     r"\b(?![-\w])",
     re.IGNORECASE,
 )
+
+
+# A range's first figure takes the unit of its second: 30-50%, 3〜5年, 三至五年, 3 to 5 million
+_RANGE_TO = re.compile(
+    r"\s*(?:[-–—~〜～]|至|到|から|\bto\b)\s*"
+    rf"(?P<second>\d[\d,]*(?:\.\d+)?|[{''.join(_CJK_DIGIT)}十百千]+)"
+)
+
+
+def _range_unit(text: str, end: int) -> tuple[str | None, Decimal]:
+    """The unit (or currency) and multiplier said after the second figure of a range that
+    starts at ``end``: 300至500萬日圓 is 3,000,000 to 5,000,000 yen (none without a range)."""
+    second = _RANGE_TO.match(text, end)
+    if not second:
+        return None, Decimal(1)
+    unit, multiplier, after = _unit_after(text, second.end())
+    return unit or _currency(text, second.start("second"), after), multiplier
 
 
 def _norm_value(value: Decimal) -> Decimal:
@@ -190,12 +232,24 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    # fractions first: 四分之一, 3分の1, a quarter, two-thirds, two in five, 五人に一人
+    # a year and a half, 半年: durations before the fraction "a half"
+    for match in _AND_A_HALF.finditer(text):
+        whole = _any_value(match.group("value"))
+        if whole is not None:
+            half_of = _HALF_UNITS[match.group("zhunit") or match.group("unit")]
+            add(whole + Decimal("0.5"), half_of, *match.span())
+    for match in _HALF_UNIT.finditer(text):
+        word = match.group("unit") or match.group("en") or match.group("en2")
+        whole = Decimal("1.5") if match.group("en2") else Decimal("0.5")
+        add(whole, _HALF_UNITS.get(word, word.casefold()), *match.span())
+    # then fractions: 四分之一, 3分の1, a quarter, two-thirds, two in five, 五人に一人
     for match in _FRACTION_CJK.finditer(text):
         num, den = _any_value(match.group("num")), _any_value(match.group("den"))
         if num is not None and den:
             add(_fraction(num, den), "fraction", match.start(), match.end())
     for match in _FRACTION_EN.finditer(text):
+        if not free(*match.span()):
+            continue
         word = match.group("num").casefold()
         numerator = 1 if word in ("a", "an", "one") else _EN_UNITS[word]
         denominator = _EN_FRACTION[match.group("den").casefold()]
@@ -220,6 +274,9 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
     for match in _PERIOD.finditer(text):  # this quarter, 下季: a period, not an amount
         word = (match.group("unit") or match.group("unit2")).casefold()
         add(PERIOD, _PERIOD_UNIT[word], *match.span())
+    for match in _MULTIPLICATIVE.finditer(text):  # doubled, 倍増: two times
+        if free(*match.span()):
+            add(_TIMES_OF[match.group().casefold()], "times", *match.span(), exact=True)
     for match in _HALF.finditer(text):
         before = text[max(0, match.start() - 12) : match.start()]
         bound = _HALF_BOUND.search(before) or _HALF_BOUND_AFTER.match(text, match.end())
@@ -264,6 +321,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             add(value, ORDINAL, match.start(), end, exact=True)
             continue
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
+        if unit is None and multiplier == 1:
+            unit, multiplier = _range_unit(text, end)
         if unit is None and value is not None and not _year_like(value):
             unit = _unit_after_words(text, end) or unit
         if value is not None:
@@ -304,6 +363,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         if not generous and (cjk == 1 or not (counted or ordinal)):
             continue
         unit, multiplier, end, hedged = _unit_after_hedged(text, match.end())
+        if unit is None and multiplier == 1 and not ordinal:
+            unit, multiplier = _range_unit(text, end)
         if ordinal:  # 第二多: "the second most", not "two-odd"
             _, _, end = _unit_after(text, match.end())
             add(Decimal(cjk), ORDINAL, match.start(), end, exact=True)

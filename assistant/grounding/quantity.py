@@ -40,8 +40,17 @@ _BOUND_SIGN = {LOWER: "≥", UPPER: "≤"}
 
 
 def reversed_bound(claim: Quantity, passage: Quantity) -> bool:
-    """The claim bounds the number the other way from the passage (more than / at most)."""
-    return bool(claim.bound and passage.bound and claim.bound != passage.bound)
+    """The claim bounds the number the other way from the passage (more than / at most), or
+    bounds it on the wrong side of the passage's exact figure ("more than 30" against 28,
+    "nearly 40%" against 43%). At the figure itself it is not faulted: 30 may be rounded."""
+    if claim.bound and passage.bound:
+        return claim.bound != passage.bound
+    units = {claim.unit, passage.unit} - {None}
+    if not claim.bound or len(units) > 1 or passage.value < 0 or claim.value < 0:
+        return False
+    if claim.bound == LOWER:
+        return passage.value < claim.value
+    return passage.value > claim.value
 
 
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
@@ -63,6 +72,28 @@ def _tolerable(value: Decimal, unit: str | None) -> bool:
 
 def _near(claim: Decimal, passage: Decimal) -> bool:
     return abs(claim - passage) <= abs(passage) * _TOLERANCE
+
+
+def _roundness(value: Decimal) -> Decimal:
+    """The largest step of 1 or 5 times a power of ten that ``value`` is a multiple of:
+    800,000 -> 100,000; 55 -> 5; 61.5 -> 0.5; 311 -> 1."""
+    step = Decimal(1).scaleb(-6)
+    best = step
+    while step <= abs(value):
+        for candidate in (step, step * 5):
+            if candidate <= abs(value) and value % candidate == 0:
+                best = candidate
+        step *= 10
+    return best
+
+
+def _rounded(claim: Decimal, passage: Decimal) -> bool:
+    """A hedge rounds a figure; it does not move it: "about 800,000" states 790,000 and
+    "nearly 40%" 38.5%, but "about 36%" does not state 35% nor "about 12" 11. The claim's
+    figure is the passage's, or rounder than it and within 10% of it."""
+    if claim == passage:
+        return True
+    return _near(claim, passage) and _roundness(claim) > _roundness(passage)
 
 
 # Durations in months: a quarter is three months, a decade ten years.
@@ -88,7 +119,7 @@ def _compatible(claim: Quantity, passage: Quantity) -> bool:
     elif claim.unit is not None and passage.unit is not None and claim.unit != passage.unit:
         return False
     if claim.approximate:
-        return _near(claim.value, passage.value)
+        return _rounded(claim.value, passage.value)
     return claim.value == passage.value
 
 

@@ -57,6 +57,7 @@ class NumberTables(_Table):
     bare_counters: str
     period_units: dict[str, str]
     currencies: dict[str, str]
+    multiplicative_words: dict[str, float]
     en_months: tuple[str, ...] = Field(min_length=12, max_length=12)
 
 

@@ -61,6 +61,14 @@ _CURRENCY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _CURRENCY = _T.currencies
+# doubled, 倍増, halved: a multiple said in one word (data/numbers.json)
+_MULTIPLICATIVE = re.compile(
+    r"(?<![A-Za-z])(?:"
+    + "|".join(sorted(map(re.escape, _T.multiplicative_words), key=len, reverse=True))
+    + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_TIMES_OF = {word.casefold(): Decimal(str(n)) for word, n in _T.multiplicative_words.items()}
 CURRENCIES = frozenset(_CURRENCY.values())
 
 
@@ -141,7 +149,7 @@ def _unit_after_hedged(
     hedged = False
     if hedges and (mid := _HEDGE_MID.match(text, position)):
         position, hedged = mid.end(), True
-    rest = text[position : position + 16]
+    rest = text[position : position + 24]
     stripped = rest.lstrip(" ")
     offset = len(rest) - len(stripped)
     for word, factor in sorted(_MULTIPLIER.items(), key=lambda item: -len(item[0])):
@@ -152,7 +160,7 @@ def _unit_after_hedged(
             position += offset + len(word)
             if hedges and not hedged and (mid := _HEDGE_MID.match(text, position)):
                 position, hedged = mid.end(), True
-            rest = text[position : position + 16]
+            rest = text[position : position + 24]
             stripped = rest.lstrip(" ")
             offset = len(rest) - len(stripped)
             break

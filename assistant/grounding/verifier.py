@@ -43,7 +43,12 @@ class GroundingVerdict:
 
 
 class Verifier(Protocol):
-    def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict: ...
+    """``editions``: the passages in another language (another edition of the same paragraphs,
+    where the corpus has one), for a judge to read beside them; never what a claim cites."""
+
+    def verify(
+        self, claim: str, passages: Sequence[str], editions: Sequence[str] = ()
+    ) -> GroundingVerdict: ...
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,11 @@ class OfflineVerifier:
         self.opposites = (*OPPOSITES, *corpus_opposites(corpus))
         self._vectors = CachedEmbedder(embedder, cache_size)  # passages are checked often
 
-    def verify(self, claim: str, passages: Sequence[str]) -> GroundingVerdict:
+    def verify(
+        self, claim: str, passages: Sequence[str], editions: Sequence[str] = ()
+    ) -> GroundingVerdict:
+        """The checks read the cited passages only: a number or a name is checked against
+        what the claim cites, not against a translation of it (``editions`` is unused)."""
         if quoted(claim, passages):  # an extractive answer's sentence: nothing to embed
             return GroundingVerdict(True, 1.0, "quoted verbatim from a passage")
         signals = self.signals(claim, passages)

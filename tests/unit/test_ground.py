@@ -93,8 +93,9 @@ def test_words_that_only_look_like_numbers_are_not_numbers_in_a_claim() -> None:
 
 
 def test_half_is_a_number_but_not_in_semiconductors_durations_or_bounds() -> None:
-    assert quantities("台灣的半導體與半年的協商") == frozenset()
-    assert quantities("half a year later, a half-year plan") == frozenset()
+    assert quantities("台灣的半導體與上半年的協商, a half-year plan") == frozenset()
+    # half a year is a duration of 0.5 years, not the share 1/2
+    assert {str(q) for q in quantities("半年的協商, half a year later")} == {"0.5 (year)"}
     assert quantities("超過半數的企業, more than half of them, 過半のシェア") == frozenset()
 
 
@@ -107,6 +108,17 @@ def test_half_is_a_number_but_not_in_semiconductors_durations_or_bounds() -> Non
         ("The IT talent gap will exceed 790,000: more than 790,000 people.", TALENT),
         ("More than 40% of the collaborations stay shallow.", SURVEY),  # 近 40%: under 40%
         ("超過30人", "不超過 30 人"),
+        # a bound on the wrong side of the passage's exact figure, though within 10% of it
+        ("More than 30 companies joined.", "28 companies joined."),
+        ("不到30家企業參與。", "參與企業為32家。"),
+        ("30社以上が参加した。", "参加企業は28社だった。"),
+        ("Nearly 40% agreed.", "43% agreed."),
+        # bound verbs: exceeded, topped, 未達, 未滿, に満たない, を下回る
+        ("出席人數未達500人。", "出席人數超過500人。"),
+        ("出席者は500人に満たなかった。", "出席者は500人を超えた。"),
+        ("Attendance exceeded 500.", "出席人數未滿500人。"),
+        ("Attendance topped 500.", "出席者は500人未満だった。"),
+        ("出席者は500人を下回った。", "Attendance topped 500."),
     ],
 )
 def test_a_bound_turned_the_other_way_is_not_the_passage_s_number(claim: str, passage: str) -> None:
@@ -123,10 +135,50 @@ def test_a_bound_turned_the_other_way_is_not_the_passage_s_number(claim: str, pa
         ("有六成以上不超過 30 人。", "61.5% of the teams have 30 people or fewer."),  # 不超過: ≤
         ("Nearly 40% of the collaborations stay shallow.", SURVEY),
         ("最近3年で増えた。", "3年以上かかる。"),  # 最近 is "recently", not "nearly"
+        ("More than 30 companies joined.", "逾30家企業參與。"),
+        ("Nearly 40% agreed.", "38% agreed."),
+        ("At least 30 companies joined.", "30 companies joined."),  # at the figure: rounded
+        ("More than 500 people attended.", "出席者は500人を突破した。"),
     ],
 )
 def test_a_bound_in_the_same_direction_or_none_agrees(claim: str, passage: str) -> None:
     assert not unmatched_quantities(claim, [passage])
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Growth was 30% to 50%.", "成長率為30-50%。"),
+        ("成長率為30%至50%。", "Growth was 30〜50%."),
+        ("It takes 3 to 5 years.", "3~5年かかる。"),
+        ("The fund is 3 million to 5 million yen.", "基金為300至500萬日圓。"),
+    ],
+)
+def test_a_range_s_first_figure_takes_the_unit_of_its_second(claim: str, passage: str) -> None:
+    assert not unmatched_quantities(claim, [passage])
+    assert unmatched_quantities(claim.replace("3", "4"), [passage])
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "stated"),
+    [
+        ("The program runs for 18 months.", "計畫為期一年半。", True),
+        ("The program runs for six months.", "計畫為期半年。", True),
+        ("The program runs for a year.", "計畫為期半年。", False),
+        ("It took a year and a half.", "1年半かかった。", True),
+        ("It took 3.5 months.", "花了三個半月。", True),
+        ("Sales doubled.", "売上は3倍になった。", False),
+        ("売上は3倍になった。", "Sales tripled.", True),
+        ("Costs were halved.", "コストは半減した。", True),
+        ("Sales grew 3 percentage points.", "銷售成長3個百分點。", True),
+        ("每人最多5000日圓。", "1人あたり5000円以上。", False),  # a bound after a currency
+        ("The investment is under 100 billion yen.", "投資額は1000億円を超える。", False),
+    ],
+)
+def test_halves_multiples_points_and_bounds_after_a_currency(
+    claim: str, passage: str, stated: bool
+) -> None:
+    assert (not unmatched_quantities(claim, [passage])) is stated
 
 
 def test_a_fraction_and_a_percentage_of_the_same_share_agree() -> None:
@@ -197,6 +249,21 @@ def test_a_hedged_claim_number_is_approximate() -> None:
     assert {q.approximate for q in quantities("最近3年")} == {False}  # 最近: recently
     # a passage is read generously: its hedges do not matter
     assert {q.approximate for q in quantities("約 60%", generous=True)} == {False}
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("nearly 41% of the partnerships", "近 40% 的既有合作"),
+        ("about 36% of startups", "35% of startups"),
+        ("約 311 億日圓", "310 億日圓"),
+        ("about 12 meetings per startup", "11 meetings per startup"),
+        ("no more than 31 people", "30 人以下"),
+        ("the team had no less than 30 people", "30 人以下"),  # no less than: at least
+    ],
+)
+def test_a_hedge_rounds_a_figure_but_does_not_move_it(claim: str, passage: str) -> None:
+    assert unmatched_quantities(claim, [passage])
 
 
 def test_an_approximate_number_matches_within_ten_percent_of_the_passage() -> None:

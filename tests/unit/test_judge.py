@@ -164,6 +164,24 @@ def test_the_judge_is_shown_the_closest_sentences_of_a_long_passage(
     assert "Trains run on time." not in prompt and "weather" not in prompt
 
 
+def test_the_judge_is_shown_the_closest_sentences_of_the_other_edition_after_the_passage(
+    offline: OfflineVerifier,
+) -> None:
+    passage = "Ringi is a bottom-up decision process. Nemawashi comes before the proposal."
+    edition = "稟議是由下而上的決策流程。提案之前先進行根回。熊本有一座大型工廠。"
+    model = LogprobChatModel(replies=[yes(0.9)])
+    combined = CombinedVerifier(
+        offline, LLMJudge(model, threshold=0.5), evidence_sentences=3, edition_sentences=2
+    )
+    claim = "Nemawashi comes before the proposal in ringi."
+    assert combined.verify(claim, [passage], editions=[edition]).supported
+    assert combined.verify(claim, [passage]).supported  # no edition: the passage alone
+    with_edition, alone = model.prompts
+    assert with_edition.index("Nemawashi comes before") < with_edition.index("[3] ")
+    assert sum(s in with_edition for s in edition.split("。") if s) == 2  # 2 of its 3
+    assert "[3] " not in alone and "稟議" not in alone
+
+
 def test_each_statement_gets_its_closest_sentence() -> None:
     sentences = ["alpha beta.", "gamma delta.", "epsilon zeta.", "eta theta."]
     shown = evidence(
@@ -195,10 +213,11 @@ def test_offline_vetoes_are_final_and_the_judge_is_not_asked(offline: OfflineVer
 # -- the threshold: data, and how it is fitted ----------------------------------------------
 def test_the_judge_settings_file_has_its_schema() -> None:
     data = json.loads(data_path().read_text(encoding="utf-8"))
-    assert set(data) == {"threshold", "evidence_sentences", "fitted_on"}
+    assert set(data) == {"threshold", "evidence_sentences", "edition_sentences", "fitted_on"}
     settings = JudgeSettings.load()
     assert 0.0 < settings.threshold < 1.0
     assert settings.evidence_sentences >= 1
+    assert settings.edition_sentences >= 0
     assert isinstance(data["fitted_on"], str) and "holdout" not in data["fitted_on"]
 
 
