@@ -275,7 +275,9 @@ def evaluate(
 
         items = load_claims(claims)
         embedder = make_embedder(settings.embedder)
-        editions = Editions.from_corpus(Path(settings.corpus_dir))
+        # where a claim's passage has another edition in the corpus (none without a corpus)
+        corpus = Path(settings.corpus_dir)
+        editions = Editions.from_corpus(corpus) if corpus.is_dir() else Editions.from_documents([])
         judged = judge(make_verifier(settings, embedder), items, progress, editions)
         write_jsonl(verdict_records(judged), out)
         result = claims_report(judged)

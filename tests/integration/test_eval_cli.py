@@ -184,6 +184,16 @@ def test_claims_mode_scores_the_verifier(workspace: tuple[Path, dict[str, str]])
     assert "| zh-TW |" in result.stdout and "| wrong_number |" in result.stdout
 
 
+def test_claims_mode_needs_no_corpus(workspace: tuple[Path, dict[str, str]]) -> None:
+    # the claims carry their passages; the corpus only tells which have another edition
+    root, env = workspace
+    claims = write_jsonl(root / "claims.jsonl", CLAIMS)
+    elsewhere = {**env, "KAKEHASHI_CORPUS_DIR": str(root / "no-corpus-here")}
+    result = run(["eval", "--claims", str(claims), "--out", str(root / "v.jsonl")], elsewhere, root)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_claims_mode_is_a_regression_gate_too(workspace: tuple[Path, dict[str, str]]) -> None:
     root, env = workspace
     claims = write_jsonl(root / "claims.jsonl", CLAIMS)
