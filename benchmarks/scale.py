@@ -18,6 +18,7 @@ the data is deterministic, and only the first run reports write throughput. They
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -61,9 +62,14 @@ def _fill(store: ChromaStore, chunks: Sequence[Chunk], vectors: np.ndarray) -> f
     """Write chunks in batches unless a previous run did, then settle the store as ingest
     leaves it; returns chunks per second written (None: already there)."""
     rate = None
-    if store.count() != len(chunks):
+    # by ids, not by count: a collection kept from another plan (--quick generates another
+    # corpus) has as many chunks but other ones, and its sentences would not be the stored ones
+    held = set(store.records()) if store.count() == len(chunks) else set()
+    if held != {chunk.chunk_id for chunk in chunks}:
         if store.count():
             store.delete(list(store.records()))
+        if store.local is not None:  # snapshots an earlier run settled under this corpus's version
+            shutil.rmtree(store.local / "snapshots", ignore_errors=True)
 
         def write() -> None:
             for start in range(0, len(chunks), WRITE_BATCH):
