@@ -138,9 +138,8 @@ class RankedStore:
         return self.ranked[:k]
 
 
-def test_a_passage_deep_in_the_dense_list_is_found_by_its_sentence() -> None:
-    # Across languages the dense channel ranks the answering chunk low; the sentence channel
-    # ranks only what the dense and lexical channels bring, so it must reach that far.
+def deep_answer() -> tuple[list[Chunk], RankedStore]:
+    """55 chunks that say nothing, then the one that answers, ranked 56th by the dense channel."""
     filler = [
         chunk(f"filler{i}.en", "en", f"Paragraph number {i} talks about something else.")
         for i in range(55)
@@ -148,9 +147,15 @@ def test_a_passage_deep_in_the_dense_list_is_found_by_its_sentence() -> None:
     answer = chunk(
         "answer.en", "en", "Unrelated opening words. The median deal was 230 million yen."
     )
-    index = SearchIndex([*filler, answer])
     ranked = [(c.chunk_id, 0.9 - i / 100) for i, c in enumerate(filler)]
-    store = RankedStore([*ranked, (answer.chunk_id, 0.3)])  # dense rank 56
+    return [*filler, answer], RankedStore([*ranked, (answer.chunk_id, 0.3)])
+
+
+def test_a_passage_deep_in_the_dense_list_is_found_by_its_sentence() -> None:
+    # Across languages the dense channel ranks the answering chunk low; the sentence channel
+    # ranks only what the dense and lexical channels bring, so it must reach that far.
+    chunks, store = deep_answer()
+    index = SearchIndex(chunks)
     embedder = FakeEmbedder()
     question = embedder.embed(["The median deal was 230 million yen."], kind="query")[0]
     passages = hybrid_search(
@@ -185,17 +190,9 @@ def test_the_snapshot_matrix_ranks_as_the_embedded_sentences_do() -> None:
 
 
 def test_hybrid_search_reads_the_matrix_without_embedding_a_sentence() -> None:
-    filler = [
-        chunk(f"filler{i}.en", "en", f"Paragraph number {i} talks about something else.")
-        for i in range(55)
-    ]
-    answer = chunk(
-        "answer.en", "en", "Unrelated opening words. The median deal was 230 million yen."
-    )
+    chunks, store = deep_answer()
     embedder = FakeEmbedder()
-    index = _matrix_index([*filler, answer], embedder)
-    ranked = [(c.chunk_id, 0.9 - i / 100) for i, c in enumerate(filler)]
-    store = RankedStore([*ranked, (answer.chunk_id, 0.3)])
+    index = _matrix_index(chunks, embedder)
     question = embedder.embed(["The median deal was 230 million yen."], kind="query")[0]
     counting = FakeEmbedder()
     passages = hybrid_search(
