@@ -141,12 +141,7 @@ class ChunkTable(Sequence[Chunk]):
     def positions(self, chunk_ids: Sequence[str]) -> dict[str, int]:
         """The positions of those ``chunk_ids`` that the table holds."""
         wanted = list(dict.fromkeys(chunk_ids))
-        rows: list[tuple[Any, ...]] = []
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            sql = f"SELECT chunk_id, position FROM chunks WHERE chunk_id IN ({marks})"
-            rows.extend(self._rows(sql, batch))
+        rows = self._where_in("chunk_id", wanted, columns="chunk_id, position")
         return {str(chunk_id): int(position) for chunk_id, position in rows}
 
     def with_ids(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
@@ -154,12 +149,16 @@ class ChunkTable(Sequence[Chunk]):
         wanted = list(dict.fromkeys(chunk_ids))
         return {str(row[1]): _chunk(row) for row in self._where_in("chunk_id", wanted)}
 
-    def _where_in(self, column: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        """The rows whose ``column`` is one of ``values``, 500 parameters to a query."""
+    def _where_in(
+        self, column: str, values: Sequence[Any], columns: str = "*"
+    ) -> Iterator[tuple[Any, ...]]:
+        """The ``columns`` of the rows whose ``column`` is one of ``values``, 500 parameters to
+        a query."""
         for start in range(0, len(values), 500):
             batch = values[start : start + 500]
             marks = ",".join("?" * len(batch))
-            yield from self._rows(f"SELECT * FROM chunks WHERE {column} IN ({marks})", batch)
+            sql = f"SELECT {columns} FROM chunks WHERE {column} IN ({marks})"
+            yield from self._rows(sql, batch)
 
     def paragraph(self, doc_id: str, paragraph: int) -> list[Chunk]:
         """The chunks of one paragraph of one document, in reading order."""
