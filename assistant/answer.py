@@ -100,6 +100,28 @@ def select(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     return sorted(chosen, key=lambda s: (lead[s.passage], s.position))
 
 
+def definition(
+    naming: Sequence[ScoredSentence], scored: Sequence[ScoredSentence]
+) -> list[ScoredSentence]:
+    """For a question that asks what a term is: the best of the sentences ``naming`` it, the
+    sentence after it in its passage (where a definition often goes on: 「…「根回し」にある。」
+    「すなわち…」), then the next best naming sentences; those of one passage in their order."""
+    if not naming:
+        return []
+    best = min(naming, key=lambda s: (-s.score, s.passage, s.position))
+    after = min(
+        (s for s in scored if s.passage == best.passage and s.position > best.position),
+        key=lambda s: s.position,
+        default=None,
+    )
+    picked = [best, *([after] if after else [])]
+    taken = {(s.passage, s.position) for s in picked}
+    chosen = [*picked, *(s for s in select(naming) if (s.passage, s.position) not in taken)]
+    chosen = chosen[:MAX_SENTENCES]
+    lead = {s.passage: i for i, s in reversed(list(enumerate(chosen)))}
+    return sorted(chosen, key=lambda s: (lead[s.passage], s.position))
+
+
 def refusal(question: str, language: Language, evidence: float) -> Answer:
     return Answer(
         question=question,

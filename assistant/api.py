@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -22,6 +23,7 @@ from assistant.lexical import Glossary
 from assistant.messages import message
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings
+from assistant.terms import Terms
 from assistant.text import Language, frame_language, has_searchable_content
 from assistant.types import Answer, Passage
 from ingest.embed import CachedEmbedder, Embedder, make_embedder
@@ -106,6 +108,8 @@ class Assistant:
             if self.settings.glossary_expansion
             else None
         )
+        # A term quoted in another language's script is also named in the question's own
+        self.terms = Terms.load(self.settings.corpus_dir / GLOSSARY_FILE)
         self._lock = threading.Lock()
         self.index = SearchIndex(self.store.snapshot(), self.glossary)
         # Generated answers when an endpoint is configured (assistant/generate.py), and
@@ -158,8 +162,10 @@ class Assistant:
     # -- questions ------------------------------------------------------------------------
     def retrieve(self, question: str, k: int = 10) -> list[Passage]:
         question = clean_question(question, self.settings.max_question_chars)
+        language = frame_language(question)
+        question = self.terms.in_language(question, language)
         vector = self.embedder.embed([question], kind="query")[0]
-        return self._search(question, vector, frame_language(question), k)
+        return self._search(question, vector, language, k)
 
     def _search(self, question: str, vector: np.ndarray, language: str, k: int) -> list[Passage]:
         if k < 1:
@@ -222,6 +228,7 @@ class Assistant:
             except InvalidQuestion:
                 return False
             language = frame_language(cleaned)
+            cleaned = self.terms.in_language(cleaned, language)
             vector = self.embedder.embed([cleaned], kind="query")[0]
             passages = self._search(cleaned, vector, language, ALONE_K)
             scored = self._scored(cleaned, vector, passages)
@@ -245,6 +252,7 @@ class Assistant:
         language: Language = frame_language(question)
         with _timed(timings, "rewrite"):
             question = self.rewriter.rewrite(question, history)
+        question = self.terms.in_language(question, language)
         with _timed(timings, "embed"):
             vector = self.embedder.embed([question], kind="query")[0]
         with _timed(timings, "retrieve"):
@@ -302,9 +310,26 @@ class Assistant:
         if conversation is not None:
             return conversation.decide(question, language, passages, scored, threshold)
         evidence = extractive.evidence_score(scored, passages, language)
+        defining = extractive.definition(self._naming(question, scored), scored)
+        if defining:
+            return extractive.compose(question, language, passages, defining, evidence)
         if not scored or evidence < threshold:
             return extractive.refusal(question, language, evidence)
         return extractive.compose(question, language, passages, extractive.select(scored), evidence)
+
+    def _naming(
+        self, question: str, scored: Sequence[extractive.ScoredSentence]
+    ) -> list[extractive.ScoredSentence]:
+        """When ``question`` asks only what a glossary term is, the sentences that name the term,
+        scored by similarity alone (each shares the question's one word); else none. The
+        glossary lists the terms the corpus explains, so such a question is answered even when
+        so short a question scores its defining sentence under the refusal threshold."""
+        term = self.terms.defined(question)
+        if term is None:
+            return []
+        return [
+            dataclasses.replace(s, score=s.similarity) for s in scored if term.mentioned_in(s.text)
+        ]
 
     def _extractive(
         self,

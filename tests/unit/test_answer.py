@@ -121,3 +121,24 @@ def test_sentence_scores_add_lexical_overlap_to_similarity() -> None:
     )
     assert first.similarity == second.similarity == pytest.approx(0.5)
     assert first.score > second.score
+
+
+def test_a_definition_quotes_the_best_naming_sentence_and_the_one_after_it() -> None:
+    everything = [
+        scored(0, 0, "其核心在於「根回し」。", 0.80),
+        scored(0, 1, "即在正式提案前私下溝通。", 0.70),
+        scored(0, 2, "這需要時間。", 0.75),
+        scored(1, 0, "根回し很重要。", 0.78),
+    ]
+    naming = [everything[0], everything[3]]
+    chosen = extractive.definition(naming, everything)
+    assert [(s.passage, s.position) for s in chosen] == [(0, 0), (0, 1), (1, 0)]
+
+
+def test_a_definition_needs_a_sentence_naming_the_term() -> None:
+    assert extractive.definition([], [scored(0, 0, "無關。", 0.9)]) == []
+
+
+def test_a_definition_from_a_passage_s_last_sentence_has_nothing_after_it() -> None:
+    last = scored(0, 3, "最後一句提到根回し。", 0.8)
+    assert extractive.definition([last], [scored(0, 1, "前一句。", 0.9), last]) == [last]
