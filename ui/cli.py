@@ -365,7 +365,7 @@ def llm_serve(port: int) -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Start the founders' chat in the browser (Gradio)."""
     from assistant import Assistant, Settings
-    from ui.app import serve as serve_chat
+    from ui.serve import serve as serve_chat
 
     settings = Settings()
     host, port = host or settings.ui_host, port or settings.ui_port

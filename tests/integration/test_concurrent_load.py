@@ -174,7 +174,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(chat_backend: Assistant) -> Iterator[Served]:
-    from ui.app import launch
+    from ui.serve import launch
 
     port = free_port()
     app = launch(chat_backend, host="127.0.0.1", port=port, prevent_thread_lock=True)
@@ -197,7 +197,7 @@ def ask_over_http(
 ) -> list[Any]:
     """Send ``question`` as the page does (join the queue, read the event stream); the final
     outputs: [chat messages, citations panel, turns, copy text, question box, feedback note, its
-    key, the two rating buttons] (ui.app.ChatView)."""
+    key, the two rating buttons] (ui.chat.ChatView)."""
     joined = client.post(
         f"{served.url}/gradio_api/queue/join",
         json={
@@ -239,7 +239,7 @@ def texts(messages: list[dict[str, Any]], role: str) -> list[str]:
 def test_twenty_chat_users_keep_their_own_conversations(
     served: Served, chat_backend: Assistant, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from ui.app import Chat
+    from ui.chat import Chat
     from ui.feedback import FeedbackLog
 
     assert len(TOPICS) == USERS

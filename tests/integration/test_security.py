@@ -227,8 +227,10 @@ def test_the_api_key_reaches_the_endpoint_and_nothing_else(
     shown += [path.read_text(encoding="utf-8", errors="replace") for path in reports.iterdir()]
 
     # Step 5: the chat's page and status line
-    from ui.app import Chat, build_app, launch_options
+    from ui.app import build_app
+    from ui.chat import Chat
     from ui.feedback import FeedbackLog
+    from ui.serve import launch_options
 
     shown.append(json.dumps(build_app(bot).config, default=str, ensure_ascii=False))
     shown.append(json.dumps(launch_options(settings, None, None), default=str))

@@ -15,10 +15,11 @@ from assistant.messages import message
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Location, Passage
 from ui import render
-from ui.app import SKIP, Chat, launch_options, page_head, parse_auth
+from ui.chat import SKIP, Chat
 from ui.feedback import Feedback, FeedbackLog
 from ui.i18n import EXAMPLES, LANGUAGES, TEXT, pick_language, text
 from ui.render import Said, Turn
+from ui.serve import launch_options, page_head, parse_auth
 
 pytestmark = pytest.mark.unit
 
