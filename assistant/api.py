@@ -24,7 +24,7 @@ from assistant.messages import message
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings
 from assistant.terms import Terms
-from assistant.text import Language, frame_language, has_searchable_content
+from assistant.text import Language, frame_language, has_searchable_content, split_sentences
 from assistant.types import Answer, Passage
 from ingest.embed import CachedEmbedder, Embedder, make_embedder
 from ingest.index import IngestReport, ingest
@@ -276,10 +276,13 @@ class Assistant:
         with _timed(timings, "compose"):
             scored = self._scored(question, vector, safe)
             floor = self._decide(question, language, safe, scored, conversation)
+            # (a follow-up's standalone question may be the earlier one joined to it: not parts)
+            follow_up = conversation is not None and conversation.follow_up
+            parts = self._parts(question, safe) if not (floor.refused or follow_up) else []
             if conversation is not None:
                 scored = conversation.fresh(scored)  # nor does the model see what was said
         for piece in generate.answer_stream(
-            self.generator, question, language, passages, scored, floor
+            self.generator, question, language, passages, scored, floor, parts
         ):
             if isinstance(piece, Answer):
                 piece = piece.with_timings(**timings, total=_since(started))
@@ -295,6 +298,17 @@ class Assistant:
             [text for _, _, text in candidates], kind="passage"
         )
         return extractive.score_sentences(question, candidates, vector, sentence_vectors)
+
+    def _parts(
+        self, question: str, passages: Sequence[Passage]
+    ) -> list[list[extractive.ScoredSentence]]:
+        """The sentences of ``passages`` scored against each sentence of a question that has
+        several ("How many applied? How many were accepted?"); none for a single sentence."""
+        parts = [s.text for s in split_sentences(question) if has_searchable_content(s.text)]
+        if len(parts) < 2:
+            return []
+        vectors = self.embedder.embed(parts, kind="query")
+        return [self._scored(part, v, passages) for part, v in zip(parts, vectors, strict=True)]
 
     def _decide(
         self,

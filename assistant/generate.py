@@ -86,16 +86,26 @@ EXCERPT_TOKENS = 256
 
 # -- step 1: the sentences that matter ---------------------------------------------------------
 def excerpt_sentences(
-    passages: Sequence[Passage], ranked: Sequence[ScoredSentence]
+    passages: Sequence[Passage],
+    ranked: Sequence[ScoredSentence],
+    parts: Sequence[Sequence[ScoredSentence]] = (),
 ) -> list[ScoredSentence]:
     """What goes to the model: the best sentences of the extractive scoring, each with the
     sentence after it (a definition often follows the term's first mention), grouped by
     passage in the passages' order of merit, in their order within each, and within
-    ``EXCERPT_TOKENS`` in all."""
+    ``EXCERPT_TOKENS`` in all. For a question of several sentences, ``parts`` scores the same
+    sentences against each of them: the best for each part comes right after the best overall,
+    so that what the second part asks is not crowded out by the first part's sentences."""
     by_key = {(s.passage, s.position): s for s in ranked}
+    best = sorted(ranked, key=lambda s: -s.score)
+    leads = best[:1] + [max(part, key=lambda s: s.score) for part in parts if part]
     picked: dict[int, set[int]] = {}
+    seen: set[tuple[int, int]] = set()
     budget = EXCERPT_TOKENS
-    for sentence in sorted(ranked, key=lambda s: -s.score)[:EXCERPT_SENTENCES]:
+    for sentence in leads + best[1:EXCERPT_SENTENCES]:
+        if (sentence.passage, sentence.position) in seen:
+            continue
+        seen.add((sentence.passage, sentence.position))
         if sentence.passage not in picked and len(picked) == EXCERPT_PASSAGES:
             continue
         for position in (sentence.position, sentence.position + 1):
@@ -163,12 +173,15 @@ class AnswerGenerator:
         passages: Sequence[Passage],
         ranked: Sequence[ScoredSentence],
         extractive: Answer,
+        parts: Sequence[Sequence[ScoredSentence]] = (),
     ) -> Iterator[str | Answer]:
         """Raises ``GenerationFailed`` (before any text is shown) when the endpoint fails.
         ``ranked`` scores the sentences of ``passages`` once their instruction-like sentences
-        are removed (``without_instructions``); ``extractive`` is the answer to fall back on."""
+        are removed (``without_instructions``); ``parts`` scores them against each sentence of
+        a question of several (``excerpt_sentences``; quotes only); ``extractive`` is the
+        answer to fall back on."""
         if self.answers == "quotes":
-            yield from self._quotes(question, language, passages, ranked, extractive)
+            yield from self._quotes(question, language, passages, ranked, extractive, parts)
             return
         # Step 1: the sentences that matter, as quoted material; what reads as instructions
         # to a model is held back (and tokens only found there are never shown)
@@ -320,6 +333,7 @@ class AnswerGenerator:
         passages: Sequence[Passage],
         ranked: Sequence[ScoredSentence],
         extractive: Answer,
+        parts: Sequence[Sequence[ScoredSentence]] = (),
     ) -> Iterator[str | Answer]:
         """The answer in quotes the model picks: it names passage sentences by number (the
         most direct first) and each is shown verbatim, with its citation, as soon as it is
@@ -340,7 +354,9 @@ class AnswerGenerator:
             return text in cleaned.get(passage.chunk_id, "")
 
         candidates = [
-            s for s in excerpt_sentences(passages, ranked) if showable(s.text, passages[s.passage])
+            s
+            for s in excerpt_sentences(passages, ranked, parts)
+            if showable(s.text, passages[s.passage])
         ]
         if not candidates:
             raise GenerationFailed("garbage", "no sentence can be quoted whole")
@@ -464,6 +480,7 @@ def answer_stream(
     passages: Sequence[Passage],
     ranked: Sequence[ScoredSentence],
     extractive: Answer,
+    parts: Sequence[Sequence[ScoredSentence]] = (),
 ) -> Iterator[str | Answer]:
     """The generated answer, or ``extractive`` (the answer on the same passages without their
     instruction-like sentences) when the corpus does not answer or the endpoint fails."""
@@ -472,7 +489,7 @@ def answer_stream(
         yield extractive
         return
     try:
-        yield from generator.stream(question, language, passages, ranked, extractive)
+        yield from generator.stream(question, language, passages, ranked, extractive, parts)
     except GenerationFailed as error:
         log.warning("language model failed (%s); using the extractive answer", error)
         notice = failure_notice("notice.fallback", error, language)
