@@ -30,10 +30,10 @@ from assistant.answer import ScoredSentence, candidate_sentences, compose_quotes
 from assistant.api import Assistant
 from assistant.citations import sentences_with_citations
 from assistant.errors import GenerationFailed
+from assistant.excerpts import excerpt_sentences
 from assistant.generate import (
     AnswerGenerator,
     answer_stream,
-    excerpt_sentences,
     without_instructions,
 )
 from assistant.grounding import GroundingVerdict
