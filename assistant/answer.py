@@ -89,12 +89,27 @@ def refusal_threshold(shift: float = 0.0) -> float:
     return fitted_refusal().threshold + shift
 
 
-def select(sentences: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+def select(
+    sentences: Sequence[ScoredSentence], parts: Sequence[Sequence[ScoredSentence]] = ()
+) -> list[ScoredSentence]:
+    """The best sentences (within ``SENTENCE_MARGIN`` of the best, at most ``MAX_SENTENCES``).
+    For a question of several sentences, ``parts`` scores the same sentences against each of
+    them: each part's best comes right after the best overall (at most one per part beyond
+    ``MAX_SENTENCES``), so that what the second part asks is not crowded out by the first's."""
     if not sentences:
         return []
     ranked = sorted(sentences, key=lambda s: (-s.score, s.passage, s.position))
     best = ranked[0].score
     chosen = [s for s in ranked[:MAX_SENTENCES] if s.score >= best - SENTENCE_MARGIN]
+    if parts:
+        whole = {(s.passage, s.position): s for s in sentences}
+        leads = [ranked[0]]
+        for part in parts:
+            top = min(part, key=lambda s: (-s.score, s.passage, s.position), default=None)
+            if top is not None and (top.passage, top.position) in whole:
+                leads.append(whole[(top.passage, top.position)])
+        merged = list(dict.fromkeys([*leads, *chosen]))  # ScoredSentence is frozen: hashable
+        chosen = merged[: max(MAX_SENTENCES, len(dict.fromkeys(leads)))]
     # The best sentence leads; sentences of one passage keep their order after it.
     lead = {s.passage: i for i, s in reversed(list(enumerate(chosen)))}
     return sorted(chosen, key=lambda s: (lead[s.passage], s.position))

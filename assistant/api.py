@@ -24,7 +24,7 @@ from assistant.messages import message
 from assistant.retrieve import SearchIndex, hybrid_search
 from assistant.settings import Settings
 from assistant.terms import Terms
-from assistant.text import Language, frame_language, has_searchable_content
+from assistant.text import Language, frame_language, has_searchable_content, split_sentences
 from assistant.types import Answer, Passage
 from ingest.embed import CachedEmbedder, Embedder, make_embedder
 from ingest.index import IngestReport, ingest
@@ -275,11 +275,12 @@ class Assistant:
         safe = generate.without_instructions(passages)
         with _timed(timings, "compose"):
             scored = self._scored(question, vector, safe)
-            floor = self._decide(question, language, safe, scored, conversation)
+            parts = self._parts(question, safe, conversation)
+            floor = self._decide(question, language, safe, scored, conversation, parts)
             if conversation is not None:
                 scored = conversation.fresh(scored)  # nor does the model see what was said
         for piece in generate.answer_stream(
-            self.generator, question, language, passages, scored, floor
+            self.generator, question, language, passages, scored, floor, parts
         ):
             if isinstance(piece, Answer):
                 piece = piece.with_timings(**timings, total=_since(started))
@@ -296,6 +297,23 @@ class Assistant:
         )
         return extractive.score_sentences(question, candidates, vector, sentence_vectors)
 
+    def _parts(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        conversation: Conversation | None = None,
+    ) -> list[list[extractive.ScoredSentence]]:
+        """The sentences of ``passages`` scored against each sentence of a question that has
+        several ("How many applied? How many were accepted?"); none for a single sentence, nor
+        for a follow-up (its standalone question may be the earlier one joined to it)."""
+        if conversation is not None and conversation.follow_up:
+            return []
+        parts = [s.text for s in split_sentences(question) if has_searchable_content(s.text)]
+        if len(parts) < 2:
+            return []
+        vectors = self.embedder.embed(parts, kind="query")
+        return [self._scored(part, v, passages) for part, v in zip(parts, vectors, strict=True)]
+
     def _decide(
         self,
         question: str,
@@ -303,9 +321,11 @@ class Assistant:
         passages: Sequence[Passage],
         scored: Sequence[extractive.ScoredSentence],
         conversation: Conversation | None = None,
+        parts: Sequence[Sequence[extractive.ScoredSentence]] = (),
     ) -> Answer:
-        """Refuse on weak evidence, else quote the best sentences and cite them; within a
-        conversation, say only what it has not said yet (``assistant/conversation.py``)."""
+        """Refuse on weak evidence, else quote the best sentences (each part's best for a
+        question of several) and cite them; within a conversation, say only what it has not
+        said yet (``assistant/conversation.py``)."""
         threshold = extractive.refusal_threshold(self.settings.min_evidence)
         if conversation is not None:
             return conversation.decide(question, language, passages, scored, threshold)
@@ -315,7 +335,8 @@ class Assistant:
             return extractive.compose(question, language, passages, defining, evidence)
         if not scored or evidence < threshold:
             return extractive.refusal(question, language, evidence)
-        return extractive.compose(question, language, passages, extractive.select(scored), evidence)
+        chosen = extractive.select(scored, parts)
+        return extractive.compose(question, language, passages, chosen, evidence)
 
     def _naming(
         self, question: str, scored: Sequence[extractive.ScoredSentence]
@@ -341,8 +362,9 @@ class Assistant:
     ) -> Answer:
         # Step 1-2: candidate sentences of the retrieved passages, scored against the question
         scored = self._scored(question, vector, passages)
+        parts = self._parts(question, passages, conversation)
         # Step 3: refuse on weak evidence, else quote and cite
-        return self._decide(question, language, passages, scored, conversation)
+        return self._decide(question, language, passages, scored, conversation, parts)
 
 
 def _since(started: float) -> float:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer import ScoredSentence, refusal, refusal_threshold
 from assistant.citations import Sentence, normalise_markers, sentences_with_citations
 from assistant.errors import GenerationFailed
+from assistant.excerpts import excerpt_sentences, excerpts
 from assistant.grounding import Verifier
 from assistant.llm import (
     chat_model,
@@ -66,7 +67,6 @@ from assistant.written import (
     is_refusal_statement,
     prompt_inputs,
 )
-from ingest.tokens import count_tokens
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -78,49 +78,6 @@ log = logging.getLogger(__name__)
 # A model's "the passages do not answer" refuses unless the evidence clears the refusal
 # threshold by this much (the extractive answer then stands, with a notice).
 STRONG_EVIDENCE_MARGIN = 0.04
-EXCERPT_SENTENCES = 5  # the best sentences of the extractive scoring, each with its neighbour
-EXCERPT_PASSAGES = 4
-# Prompt length is latency: a two-core machine reads about 100 tokens a second.
-EXCERPT_TOKENS = 256
-
-
-# -- step 1: the sentences that matter ---------------------------------------------------------
-def excerpt_sentences(
-    passages: Sequence[Passage], ranked: Sequence[ScoredSentence]
-) -> list[ScoredSentence]:
-    """What goes to the model: the best sentences of the extractive scoring, each with the
-    sentence after it (a definition often follows the term's first mention), grouped by
-    passage in the passages' order of merit, in their order within each, and within
-    ``EXCERPT_TOKENS`` in all."""
-    by_key = {(s.passage, s.position): s for s in ranked}
-    picked: dict[int, set[int]] = {}
-    budget = EXCERPT_TOKENS
-    for sentence in sorted(ranked, key=lambda s: -s.score)[:EXCERPT_SENTENCES]:
-        if sentence.passage not in picked and len(picked) == EXCERPT_PASSAGES:
-            continue
-        for position in (sentence.position, sentence.position + 1):
-            key = (sentence.passage, position)
-            if key not in by_key or position in picked.get(sentence.passage, set()):
-                continue
-            cost = count_tokens(by_key[key].text)
-            if cost > budget and picked:
-                continue
-            budget -= cost
-            picked.setdefault(sentence.passage, set()).add(position)
-    return [by_key[(index, p)] for index, positions in picked.items() for p in sorted(positions)]
-
-
-def excerpts(
-    passages: Sequence[Passage], ranked: Sequence[ScoredSentence]
-) -> list[tuple[int, str]]:
-    """``excerpt_sentences`` joined by passage: (index into ``passages``, excerpt) pairs."""
-    grouped: dict[int, list[str]] = {}
-    for sentence in excerpt_sentences(passages, ranked):
-        grouped.setdefault(sentence.passage, []).append(sentence.text)
-    return [
-        (index, (" " if passages[index].lang == "en" else "").join(texts))
-        for index, texts in grouped.items()
-    ]
 
 
 # -- the generator ----------------------------------------------------------------------------
@@ -163,12 +120,15 @@ class AnswerGenerator:
         passages: Sequence[Passage],
         ranked: Sequence[ScoredSentence],
         extractive: Answer,
+        parts: Sequence[Sequence[ScoredSentence]] = (),
     ) -> Iterator[str | Answer]:
         """Raises ``GenerationFailed`` (before any text is shown) when the endpoint fails.
         ``ranked`` scores the sentences of ``passages`` once their instruction-like sentences
-        are removed (``without_instructions``); ``extractive`` is the answer to fall back on."""
+        are removed (``without_instructions``); ``parts`` scores them against each sentence of
+        a question of several (``excerpt_sentences``; quotes only); ``extractive`` is the
+        answer to fall back on."""
         if self.answers == "quotes":
-            yield from self._quotes(question, language, passages, ranked, extractive)
+            yield from self._quotes(question, language, passages, ranked, extractive, parts)
             return
         # Step 1: the sentences that matter, as quoted material; what reads as instructions
         # to a model is held back (and tokens only found there are never shown)
@@ -320,6 +280,7 @@ class AnswerGenerator:
         passages: Sequence[Passage],
         ranked: Sequence[ScoredSentence],
         extractive: Answer,
+        parts: Sequence[Sequence[ScoredSentence]] = (),
     ) -> Iterator[str | Answer]:
         """The answer in quotes the model picks: it names passage sentences by number (the
         most direct first) and each is shown verbatim, with its citation, as soon as it is
@@ -340,7 +301,9 @@ class AnswerGenerator:
             return text in cleaned.get(passage.chunk_id, "")
 
         candidates = [
-            s for s in excerpt_sentences(passages, ranked) if showable(s.text, passages[s.passage])
+            s
+            for s in excerpt_sentences(passages, ranked, parts)
+            if showable(s.text, passages[s.passage])
         ]
         if not candidates:
             raise GenerationFailed("garbage", "no sentence can be quoted whole")
@@ -464,6 +427,7 @@ def answer_stream(
     passages: Sequence[Passage],
     ranked: Sequence[ScoredSentence],
     extractive: Answer,
+    parts: Sequence[Sequence[ScoredSentence]] = (),
 ) -> Iterator[str | Answer]:
     """The generated answer, or ``extractive`` (the answer on the same passages without their
     instruction-like sentences) when the corpus does not answer or the endpoint fails."""
@@ -472,7 +436,7 @@ def answer_stream(
         yield extractive
         return
     try:
-        yield from generator.stream(question, language, passages, ranked, extractive)
+        yield from generator.stream(question, language, passages, ranked, extractive, parts)
     except GenerationFailed as error:
         log.warning("language model failed (%s); using the extractive answer", error)
         notice = failure_notice("notice.fallback", error, language)

@@ -142,3 +142,27 @@ def test_a_definition_needs_a_sentence_naming_the_term() -> None:
 def test_a_definition_from_a_passage_s_last_sentence_has_nothing_after_it() -> None:
     last = scored(0, 3, "最後一句提到根回し。", 0.8)
     assert extractive.definition([last], [scored(0, 1, "前一句。", 0.9), last]) == [last]
+
+
+def test_each_part_of_a_question_brings_its_best_sentence() -> None:
+    whole = [
+        scored(0, 0, "共回收 1,200 份有效樣本。", 0.90),
+        scored(0, 1, "調查於 2025 年進行。", 0.88),
+        scored(0, 2, "受訪者多為創辦人。", 0.87),
+        scored(1, 0, "其中台灣新創 742 家、日本企業 458 家。", 0.70),
+    ]
+    second_part = [
+        scored(0, 0, "共回收 1,200 份有效樣本。", 0.60),
+        scored(0, 1, "調查於 2025 年進行。", 0.50),
+        scored(0, 2, "受訪者多為創辦人。", 0.50),
+        scored(1, 0, "其中台灣新創 742 家、日本企業 458 家。", 0.85),
+    ]
+    without = extractive.select(whole)
+    assert "742" not in "".join(s.text for s in without)
+    chosen = extractive.select(whole, [whole, second_part])
+    assert [(s.passage, s.position) for s in chosen] == [(0, 0), (0, 1), (1, 0)]
+
+
+def test_parts_that_agree_add_nothing() -> None:
+    whole = [scored(0, 0, "一。", 0.9), scored(0, 1, "二。", 0.5)]
+    assert extractive.select(whole, [whole, whole]) == extractive.select(whole)

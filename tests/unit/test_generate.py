@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,16 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr, SecretStr
 
 from assistant import llm
-from assistant.answer import ScoredSentence, compose_quotes
+from assistant.answer import ScoredSentence, candidate_sentences, compose_quotes
 from assistant.api import Assistant
 from assistant.citations import sentences_with_citations
 from assistant.errors import GenerationFailed
-from assistant.generate import AnswerGenerator, answer_stream, without_instructions
+from assistant.excerpts import excerpt_sentences
+from assistant.generate import (
+    AnswerGenerator,
+    answer_stream,
+    without_instructions,
+)
 from assistant.grounding import GroundingVerdict
 from assistant.llm import load_prompt
 from assistant.messages import message
@@ -910,3 +916,72 @@ def test_a_quote_is_shown_whole_or_not_at_all() -> None:
     assert CANARY not in shown + chat.prompts[0]
     assert "evil.example.com" not in shown and "![" not in shown
     assert "two to four weeks" in answer.answer and "slow in large companies" in answer.answer
+
+
+# -- questions of several parts -----------------------------------------------------------------
+MANY = [
+    passage(1, " ".join(f"Ringi fact number {n} is about approvals." for n in range(1, 9))),
+    passage(2, "The Dejima unit decides alone below 30 million yen."),
+]
+
+
+def two_part_scores() -> tuple[list[ScoredSentence], list[list[ScoredSentence]]]:
+    """The whole question ranks the first passage's sentences first and the Dejima sentence
+    last; its second part ("How much can Dejima decide alone?") ranks that sentence first."""
+    whole = [
+        replace(s, score=0.0, similarity=0.0) if "Dejima" in s.text else s
+        for s in ranked_sentences(MANY)
+    ]
+    second = [replace(s, score=2.0 if "Dejima" in s.text else 0.1) for s in whole]
+    return whole, [whole, second]
+
+
+def test_each_part_of_a_question_brings_its_best_sentence_to_the_model() -> None:
+    whole, parts = two_part_scores()
+    assert not any("Dejima" in s.text for s in excerpt_sentences(MANY, whole))
+    offered = excerpt_sentences(MANY, whole, parts)
+    assert offered[0].text == "Ringi fact number 1 is about approvals."  # the best still leads
+    assert any("Dejima" in s.text for s in offered)
+    assert excerpt_sentences(MANY, whole, [whole]) == excerpt_sentences(MANY, whole)
+
+
+def test_the_model_can_pick_the_answer_to_the_second_part() -> None:
+    whole, parts = two_part_scores()
+    dejima = "The Dejima unit decides alone below 30 million yen."
+    n = [s.text for s in excerpt_sentences(MANY, whole, parts)].index(dejima) + 1
+    chat = ScriptedChatModel(replies=[f'{{"answerable": true, "sentences": [1, {n}]}}'])
+    generator = AnswerGenerator(chat, WordVerifier(), timeout=5, answers="quotes")
+    question = "What is ringi? How much can Dejima decide alone?"
+    stream = answer_stream(generator, question, "en", MANY, whole, extractive_stub(MANY), parts)
+    final = list(stream)[-1]
+    assert isinstance(final, Answer)
+    assert f"[{n}] {dejima}" in chat.prompts[0]
+    assert final.answer.splitlines()[1].startswith("Ringi fact number 1 is about approvals.[1] ")
+    assert f"{dejima}[2]" in final.answer
+
+
+def test_the_assistant_scores_each_sentence_of_a_question(small_assistant: Assistant) -> None:
+    passages = small_assistant.retrieve("What is ringi?", k=2)
+    sentences = len(candidate_sentences(passages))
+    parts = small_assistant._parts("What is ringi? What does it collect?", passages)
+    assert [len(part) for part in parts] == [sentences, sentences]
+    assert small_assistant._parts("What is ringi?", passages) == []
+    assert small_assistant._parts("What is ringi? ?!", passages) == []
+
+
+def test_only_a_question_of_its_own_is_scored_by_parts(small_assistant: Assistant) -> None:
+    """A two-sentence question has each sentence embedded as a part; a follow-up, whose
+    standalone question joins the earlier one to it, does not."""
+    embedder = small_assistant.embedder
+    assert isinstance(embedder, FakeEmbedder)
+    chat = ScriptedChatModel(replies=['{"answerable": true, "sentences": [1]}'])
+    small_assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5, answers="quotes")
+
+    small_assistant.ask("What is ringi? What does a ringi document collect?", k=3)
+    assert "What does a ringi document collect?" in embedder.texts_embedded
+
+    embedder.calls.clear()
+    history = [("What is ringi?", "According to the corpus:\nRingi is bottom-up.[1]")]
+    final = small_assistant.ask("and what does it collect?", k=3, history=history)
+    assert final.standalone_question == "What is ringi? what does it collect?"
+    assert "What is ringi?" not in embedder.texts_embedded
