@@ -191,8 +191,11 @@ def fold_script(text: str) -> str:
     return _simplified(unicodedata.normalize("NFKC", text).casefold())
 
 
+# A word is letters of any script but Chinese and Japanese (which are bigrams): "JASMの熊本" is
+# "jasm" and the bigrams of の熊本, not one token.
+_LETTER = rf"[^\W\d_{_CJK_CHAR}]"
 _TOKEN = re.compile(
-    rf"(?P<cjk>[{_CJK_CHAR}]+)|(?P<num>\d+(?:[.,]\d+)*%?)|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*)"
+    rf"(?P<cjk>[{_CJK_CHAR}]+)|(?P<num>\d+(?:[.,]\d+)*%?)|(?P<word>{_LETTER}+(?:['’]{_LETTER}+)*)"
 )
 _EN_STOP = frozenset(
     (

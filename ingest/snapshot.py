@@ -33,7 +33,8 @@ from ingest.chunk import Chunk
 from ingest.lexical import Bm25, LexicalChannel
 from ingest.sentence_matrix import SentenceMatrix, SentenceSource
 
-FORMAT = 3  # 2: chunk ids indexed (dense hits are read from the table); 3: sentence matrix
+FORMAT = 4  # 2: chunk ids indexed (dense hits are read from the table); 3: sentence matrix;
+# 4: a Latin word no longer runs on into the Chinese or Japanese after it (lexical tokens)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.sqlite"
 BM25 = "bm25"

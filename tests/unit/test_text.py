@@ -13,6 +13,7 @@ from assistant.text import (
     extract_numbers,
     fold_script,
     frame_language,
+    lexical_tokens,
     paragraph_spans,
     split_clauses,
     split_sentences,
@@ -302,3 +303,14 @@ def test_the_essay_has_65_paragraphs(editions: dict[str, Document]) -> None:
         "en": 65,
         "ja": 65,
     }
+
+
+def test_a_latin_word_does_not_run_on_into_the_chinese_or_japanese_after_it() -> None:
+    tokens = lexical_tokens("JASMの熊本工場は2024年に")
+    assert "jasm" in tokens
+    assert "熊本" in tokens
+    assert not any("jasm" in token and token != "jasm" for token in tokens)
+
+
+def test_words_of_other_latin_scripts_stay_whole() -> None:
+    assert lexical_tokens("Ångström café don’t") == ["ångström", "café", "don't"]
