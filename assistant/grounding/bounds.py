@@ -14,7 +14,9 @@ _HALF_BOUND = re.compile(
     r"well over)\s+(?:a\s+)?)$",
     re.IGNORECASE,
 )
-_HALF_BOUND_AFTER = re.compile(r"\s*(?:を?超え|を?超す|を上回|以上|以下|未満|未滿|不到|or more\b)")
+_HALF_BOUND_AFTER = re.compile(
+    r"\s*(?:を?超え|を?超す|を(?:やや|少し|わずかに)?[上下]回|以上|以下|未満|未滿|不到|or more\b)"
+)
 # Words that make a number a bound, and its direction: "more than 30" and "30 or fewer" state
 # the same number and opposite facts ("nearly 40%" is under 40%). 不足 is left out: it is also
 # the noun "shortage" (人材不足).
@@ -23,6 +25,7 @@ _LOWER_BEFORE = re.compile(
     r"(?:(?<![不未沒没])(?:超過|超过|逾|多於|多于|高於|高于|突破|超出)|至少|"
     r"(?<!\bnot )(?<!\bno )\b(?:more than|over|above|exceed(?:s|ed|ing)?|surpass(?:es|ed|ing)?|"
     r"top(?:s|ped)|beyond)|"
+    r"少なくとも|最低でも|"
     r"\b(?:at least|upwards of|in excess of|just over|well over|no fewer than|no less than))"
     + _ABOUT,
     re.IGNORECASE,
@@ -41,12 +44,13 @@ _UPPER_BEFORE = re.compile(
 # a currency word may come between a number and its bound word: 5000円以上, 1000億円を超える
 _CURRENCY_WORD = r"\s*(?:日圓|日円|日元|日幣|円|圓|元|ドル|美元|美金|ユーロ|[台臺]幣|yen\b)?"
 _LOWER_AFTER = re.compile(
-    _CURRENCY_WORD + r"\s*(?:以上|を?超え|を?超す|を上回|を突破"
+    _CURRENCY_WORD + r"\s*(?:以上|を?超え|を?超す|を(?:やや|少し|わずかに)?上回|を突破"
     r"|超(?=[的之]|[^\w]|[のがをにでとはもや]|$)|\bor more\b|\bplus\b)",
     re.IGNORECASE,
 )
 _UPPER_AFTER = re.compile(
-    _CURRENCY_WORD + r"\s*(?:以下|未満|未滿|以內|以内|を下回|を切|を割|に満た|に届か|近く"
+    _CURRENCY_WORD
+    + r"\s*(?:以下|未満|未滿|以內|以内|を(?:やや|少し|わずかに)?下回|を切|を割|に満た|に届か|近く"
     r"|\bor (?:less|fewer)\b|\bat most\b)",
     re.IGNORECASE,
 )

@@ -26,6 +26,7 @@ from assistant.grounding.quantity import (
     _same_unit,
     _tolerable,
     _year_like,
+    contradicted,
     reversed_bound,
 )
 from assistant.grounding.units import (
@@ -224,7 +225,7 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
             not generous
             and not exact
             and _tolerable(value, unit)
-            and (hedged or _hedged(text, start, end))
+            and (hedged or _hedged(text, start, end) or bool(bound_of(text, start, end)))
         )
         found.add(Quantity(value, unit, approximate, bound_of(text, start, end)))
         taken.append((start, end))
@@ -280,7 +281,8 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
     for match in _HALF.finditer(text):
         before = text[max(0, match.start() - 12) : match.start()]
         bound = _HALF_BOUND.search(before) or _HALF_BOUND_AFTER.match(text, match.end())
-        if free(*match.span()) and (generous or not bound):
+        # a bound half ("more than half", "nearly half") only where its direction is read
+        if free(*match.span()) and (generous or not bound or bound_of(text, *match.span())):
             add(Decimal("0.5"), "fraction", *match.span())
     # several months, 數週: the unit must still agree
     for match in _VAGUE.finditer(text):
@@ -428,6 +430,8 @@ def unmatched_quantities(claim: str, passages: Sequence[str]) -> list[Quantity]:
             and not _looks_like_year(q)
         )
         alike = [p for p in stated if counted and _same_unit(q, p)]
+        if contradicted(q, stated):
+            return False
         return any(_compatible(q, p) and not reversed_bound(q, p) for p in (alike or stated))
 
     return sorted(

@@ -43,14 +43,53 @@ def reversed_bound(claim: Quantity, passage: Quantity) -> bool:
     """The claim bounds the number the other way from the passage (more than / at most), or
     bounds it on the wrong side of the passage's exact figure ("more than 30" against 28,
     "nearly 40%" against 43%). At the figure itself it is not faulted: 30 may be rounded."""
-    if claim.bound and passage.bound:
-        return claim.bound != passage.bound
     units = {claim.unit, passage.unit} - {None}
-    if not claim.bound or len(units) > 1 or passage.value < 0 or claim.value < 0:
+    if not claim.bound or claim.bound == passage.bound or min(claim.value, passage.value) < 0:
         return False
+    if len(units) > 1 and units != _SHARES:
+        return False
+    claimed, stated = _share(claim), _share(passage)
+    if passage.bound:  # "more than a third" agrees with "nearly 40%", "at least 30" not "≤ 30"
+        return claimed >= stated if claim.bound == LOWER else claimed <= stated
     if claim.bound == LOWER:
-        return passage.value < claim.value
-    return passage.value > claim.value
+        return stated < claimed
+    return stated > claimed
+
+
+_SHARES = {"fraction", "percent"}
+
+
+def _share(quantity: Quantity) -> Decimal:
+    """A fraction as a percentage (half is 50), any other value as it is."""
+    return quantity.value * 100 if quantity.unit == "fraction" else quantity.value
+
+
+def contradicted(claim: Quantity, stated: Iterable[Quantity]) -> bool:
+    """The passage bounds the claim's own figure the other way: "at least 30" against "30 or
+    fewer", wherever else the passage says 30 without a bound."""
+    return bool(claim.bound) and any(
+        p.bound and p.bound != claim.bound and _same_unit(claim, p) and _share(p) == _share(claim)
+        for p in stated
+    )
+
+
+# A bound claim states a figure on its side and near it: "more than a third" 38%, "nearly
+# half" 45%, "more than 30" 35, but not "more than a third" 45%.
+_BOUND_WINDOW = Decimal("1.2")
+
+
+def _within_bound(claim: Quantity, claimed: Decimal, passage: Quantity, stated: Decimal) -> bool:
+    if not claim.bound or claim.bound == passage.bound or claimed <= 0 or stated <= 0:
+        return False  # "nearly 41%" is no rounding of "nearly 40%"
+    low, high = (
+        (claimed, claimed * _BOUND_WINDOW)
+        if claim.bound == LOWER
+        else (claimed / _BOUND_WINDOW, claimed)
+    )
+    # a bound passage figure is a range too: "nearly 40%" is 36% to 40%
+    stated_low = stated * (1 - _TOLERANCE) if passage.bound == UPPER else stated
+    stated_high = stated * (1 + _TOLERANCE) if passage.bound == LOWER else stated
+    return low <= stated_high and stated_low <= high
 
 
 SEVERAL = Decimal(-1)  # "several months", 數週: a vague amount, still with a unit
@@ -112,14 +151,18 @@ def _compatible(claim: Quantity, passage: Quantity) -> bool:
         claimed, stated = (
             q.value * 100 if q.unit == "fraction" else q.value for q in (claim, passage)
         )
-        return _near(claimed, stated) if claim.approximate else abs(claimed - stated) < 1
+        if claim.approximate:
+            return _near(claimed, stated) or _within_bound(claim, claimed, passage, stated)
+        return abs(claimed - stated) < 1
     if "percent" in (claim.unit, passage.unit) or "fraction" in (claim.unit, passage.unit):
         if claim.unit != passage.unit:
             return False
     elif claim.unit is not None and passage.unit is not None and claim.unit != passage.unit:
         return False
     if claim.approximate:
-        return _rounded(claim.value, passage.value)
+        return _rounded(claim.value, passage.value) or _within_bound(
+            claim, claim.value, passage, passage.value
+        )
     return claim.value == passage.value
 
 

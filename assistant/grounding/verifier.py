@@ -256,10 +256,21 @@ class OfflineVerifier:
         said = [
             [q for q in quantities(clause) if not is_date(q)] for clause in clauses
         ]  # a year dates a clause; it is not said *about* something
+        everywhere = quantities("\n".join(passages), generous=True)
         wrong: list[str] = []
         for index, numbers in enumerate(said):
             for q in numbers:
                 if any(_compatible(q, p) for p in aligned[index]):
+                    continue
+                # a bound stated only loosely elsewhere ("nearly half" for the respondents'
+                # 45%) is wrong where its clause states another figure (近 40%)
+                loose = q.bound and not any(
+                    _compatible(replace(q, bound=""), p) for p in everywhere
+                )
+                if loose and any(_same_kind(q, p) for p in aligned[index]):
+                    wrong.append(
+                        f"{q} (the passage says {_same_kind_values(q, aligned[index])} here)"
+                    )
                     continue
                 exchanged = any(
                     any(_same_kind(q, p) and _compatible(other, p) for p in aligned[index])

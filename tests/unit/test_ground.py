@@ -96,7 +96,10 @@ def test_half_is_a_number_but_not_in_semiconductors_durations_or_bounds() -> Non
     assert quantities("台灣的半導體與上半年的協商, a half-year plan") == frozenset()
     # half a year is a duration of 0.5 years, not the share 1/2
     assert {str(q) for q in quantities("半年的協商, half a year later")} == {"0.5 (year)"}
-    assert quantities("超過半數的企業, more than half of them, 過半のシェア") == frozenset()
+    # a bound half is a bound: "more than half" is ≥ 1/2 (see test_a_bound_half_below)
+    assert {str(q) for q in quantities("超過半數的企業, more than half of them")} == {
+        "≥~0.5 (fraction)"
+    }
 
 
 @pytest.mark.parametrize(
@@ -270,7 +273,8 @@ def test_an_approximate_number_matches_within_ten_percent_of_the_passage() -> No
     assert not unmatched_quantities("チームの6割強", ["61.5% 的團隊"])
     assert not unmatched_quantities("nearly 40% of partnerships", ["38.5% of partnerships"])
     assert not unmatched_quantities("about 800,000 workers", [TALENT])
-    assert unmatched_quantities("實際上有近五成的既有合作", [SURVEY])
+    # 近五成 states 45% (the respondents, in SURVEY) but not the partnerships' 近 40%
+    assert unmatched_quantities("實際上有近五成的既有合作", ["實際上近 40% 的既有合作"])
     assert unmatched_quantities("roughly two-thirds are startups", ["佔比已達 54%"])
     assert unmatched_quantities("about 900,000 workers", [TALENT])
     # exact numbers stay exact, hedged units still agree, calendar years have no tolerance
@@ -283,9 +287,30 @@ def test_an_approximate_half_but_not_a_bound() -> None:
     assert not unmatched_quantities("nearly half of the firms", ["48% of the firms"])
     assert not unmatched_quantities("約半数の企業", ["52% 的企業"])
     assert unmatched_quantities("近半數的企業", ["40% 的企業"])
-    bounds = ("more than half", "超過半數的企業", "過半のシェア", "半数を超えている", "半數以上")
+    bounds = ("more than half", "超過半數的企業", "半数を超えている", "半數以上")
     for text in bounds:
-        assert quantities(text) == frozenset(), text
+        assert {str(q) for q in quantities(text)} == {"≥~0.5 (fraction)"}, text
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "stated"),
+    [
+        ("More than half of the firms are deep tech.", "台灣新創的佔比已達 54%", True),
+        ("More than half of respondents want a branch.", "45% of respondents want a branch", False),
+        ("Nearly half of respondents want a branch.", "回答者の45%が希望する", True),
+        ("回答者は半数をやや下回る。", "回答者の45%が希望する", True),
+        ("回答者は半数をやや上回る。", "回答者の45%が希望する", False),
+        ("More than a third stay shallow.", "近 40% 的既有合作", True),
+        ("More than a third stay shallow.", "45% stay shallow", False),
+        ("More than 30 firms joined.", "35 firms joined.", True),
+        ("2030年までに少なくとも79万人が不足する。", "最大約79万人に達する", False),
+        ("61.5% 的團隊在 30 人以上。", "61.5% 的團隊在 30 人以下。30 人的游擊隊", False),
+    ],
+)
+def test_a_bound_half_below_above_or_near_a_figure(claim: str, passage: str, stated: bool) -> None:
+    """A bound states figures on its side and near it; a passage that bounds the same figure
+    the other way contradicts it, wherever else it says the figure without a bound."""
+    assert (not unmatched_quantities(claim, [passage])) is stated
 
 
 @pytest.mark.parametrize(
@@ -311,7 +336,7 @@ def test_x_in_y_agrees_with_a_percentage() -> None:
 
 def test_a_claim_number_the_passage_lacks_is_reported() -> None:
     assert [str(q) for q in unmatched_quantities("缺口將高達 97 萬人", [TALENT])] == [
-        "≤970000 (person)"  # 高達: "as many as", a bound
+        "≤~970000 (person)"  # 高達: "as many as", a bound (and so approximate)
     ]
     assert unmatched_quantities("By 2030 Japan will lack 790,000 IT workers.", [TALENT]) == []
 
@@ -538,3 +563,14 @@ def test_a_rule_family_switched_off_measures_nothing() -> None:
     assert off.signals(elsewhere, [TALENT]).missing_entities == ()
     with pytest.raises(ValueError, match="unknown rule families"):
         OfflineVerifier(FakeEmbedder(), disabled=frozenset({"spelling"}))
+
+
+def test_a_bound_stated_only_loosely_must_be_its_own_clause_s_figure(
+    verifier: OfflineVerifier,
+) -> None:
+    """近五成 is near the respondents' 45%, not the partnerships' 近 40% it speaks of."""
+    passage = "45% 的受訪者希望設立分公司,但實際上近 40% 的既有合作仍停留在單次交易。"
+    wrong = "有四成五的受訪者希望設立分公司,但實際上有近五成的既有合作仍停留在單次交易。"
+    assert verifier.signals(wrong, [passage]).unmatched_numbers
+    right = "近半數的受訪者希望設立分公司,但實際上有近四成的既有合作仍停留在單次交易。"
+    assert not verifier.signals(right, [passage]).unmatched_numbers
