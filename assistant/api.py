@@ -101,15 +101,11 @@ class Assistant:
         )
         # sentence vectors embedded at ingest, looked up instead of embedded per question
         self._sentences = CachedEmbedder(self.embedder, stored=self.store.sentence_vectors())
-        # Off by default: expanding queries across languages with the glossary measured no
-        # gain on the dev questions once the editions exist (scripts/compare_editions.py).
-        self.glossary = (
-            Glossary.load(self.settings.corpus_dir / GLOSSARY_FILE)
-            if self.settings.glossary_expansion
-            else None
-        )
         # A term quoted in another language's script is also named in the question's own
         self.terms = Terms.load(self.settings.corpus_dir / GLOSSARY_FILE)
+        # Off by default: expanding queries across languages with the glossary measured no
+        # gain on the dev questions once the editions exist (scripts/compare_editions.py).
+        self.glossary = Glossary.of(self.terms) if self.settings.glossary_expansion else None
         self._lock = threading.Lock()
         self.index = SearchIndex(self.store.snapshot(), self.glossary)
         # Generated answers when an endpoint is configured (assistant/generate.py), and

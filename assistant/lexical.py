@@ -7,10 +7,9 @@ indexes CJK character unigrams and bigrams (see ``ingest.lexical``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
+from assistant.terms import Terms
 from assistant.text import fold_script, lexical_tokens
 from ingest.lexical import Bm25, LexicalChannel
 
@@ -57,19 +56,11 @@ class Glossary:
         ]
 
     @classmethod
-    def load(cls, path: Path) -> Glossary | None:
-        if not path.is_file():
+    def of(cls, terms: Terms) -> Glossary | None:
+        """The glossary's terms as groups of names (None when it has none)."""
+        if not terms.entries:
             return None
-        entries = json.loads(path.read_text(encoding="utf-8"))
-        groups = [
-            [
-                term
-                for terms in entry.values()
-                for term in (terms if isinstance(terms, list) else [terms])
-            ]
-            for entry in entries
-        ]
-        return cls(groups)
+        return cls([term.all_names() for term in terms.entries])
 
     def expand(self, query: str) -> list[str]:
         folded = fold_script(query)

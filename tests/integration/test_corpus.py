@@ -14,6 +14,7 @@ import pytest
 from assistant.grounding import EntityTable
 from assistant.grounding.tables import corpus_opposites
 from assistant.lexical import Glossary
+from assistant.terms import Terms
 from ingest.index import prepare
 from ingest.tokens import count_tokens
 
@@ -44,7 +45,7 @@ def test_live_corpus_ingests_consistently() -> None:
         for terms in entry.values():
             assert isinstance(terms, list) and terms, (number, terms)
             assert all(isinstance(term, str) and term.strip() for term in terms), (number, terms)
-    assert Glossary.load(glossary) is not None
+    assert Glossary.of(Terms.load(glossary)) is not None
     EntityTable.with_glossary(glossary)  # the verifier's reader: raises on a bad group
     # Step 3: the corpus's own opposite terms, beside the glossary, match their schema
     corpus_opposites(LIVE_CORPUS)  # raises on a bad file
