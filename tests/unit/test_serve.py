@@ -104,3 +104,20 @@ def test_gradio_imports_without_rewriting_its_stubs_and_events_need_no_pyplot() 
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_gradio_imports_without_pandas_which_loads_when_first_used() -> None:
+    probe = (
+        "import sys, ui, gradio, gradio.caching\n"
+        "from ui.gradio_import import deferred\n"
+        "assert deferred('pandas'), 'importing gradio imported pandas'\n"
+        "assert 'pandas.core.frame' not in sys.modules\n"
+        "import pandas\n"
+        "from pandas import Series\n"
+        "frame = gradio.caching.pd.DataFrame({'a': [1, 2]})\n"
+        "assert not deferred('pandas') and 'pandas.core.frame' in sys.modules\n"
+        "assert isinstance(frame, sys.modules['pandas'].DataFrame) and frame.shape == (2, 1)\n"
+        "assert pandas.Series is Series\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
