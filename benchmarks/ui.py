@@ -61,9 +61,13 @@ async (question) => {
 """
 
 
-def _open(browser: Any, url: str) -> Any:
+def _new_page(browser: Any) -> Any:
     page = browser.new_context(locale="zh-TW", viewport={"width": 1400, "height": 1000}).new_page()
     page.set_default_timeout(WAIT_MS)
+    return page
+
+
+def _open(page: Any, url: str) -> Any:
     page.goto(url)
     page.wait_for_selector("#kk-status .kk-status")  # loaded, its language applied
     page.wait_for_selector("body.kk-ready")  # shown, sending enabled (ui/static/app.js)
@@ -77,15 +81,16 @@ def _ask(page: Any, question: str) -> dict[str, Any]:
     return times
 
 
-def _first_answer_after_start(browser: Any, served: Service, question: str) -> float:
-    """Seconds from starting ``kakehashi serve`` to the first answer text in a fresh page."""
-    times = _ask(_open(browser, served.url), question)
+def _first_answer_after_start(page: Any, served: Service, question: str) -> float:
+    """Seconds from starting ``kakehashi serve`` to the first answer text in ``page``, a new tab
+    (empty cache) opened before the server was started, as a founder's browser is."""
+    times = _ask(_open(page, served.url), question)
     return (times["origin"] + times["first"]) / 1000 - served.started
 
 
 def _warm(browser: Any, url: str, questions: list[str]) -> tuple[list[float], list[float]]:
     """Milliseconds from send to the first answer text, and to the final answer."""
-    page = _open(browser, url)
+    page = _open(_new_page(browser), url)
     first: list[float] = []
     done: list[float] = []
     for question in questions:
@@ -109,9 +114,11 @@ def run(bench: Bench, report: Report) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for start in range(STARTS):
+                page = _new_page(browser)
                 with kakehashi_serve(bench.env()) as served:
                     # Step 1: serve → answering page
-                    cold.append(_first_answer_after_start(browser, served, questions[start]))
+                    cold.append(_first_answer_after_start(page, served, questions[start]))
+                    page.context.close()
                     # Step 2: send → answer, on the warm server
                     if start == STARTS - 1:
                         first, done = _warm(browser, served.url, questions[STARTS:])
