@@ -93,21 +93,24 @@ def test_a_setting_that_cannot_be_used_is_named_not_a_traceback(
     assert "Traceback" not in result.output and "seventy" not in result.output
 
 
+def assert_in_fresh_interpreter(probe: str) -> None:
+    """Run ``probe`` in a fresh interpreter: the test process may have imported Gradio already."""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_gradio_imports_without_rewriting_its_stubs_and_events_need_no_pyplot() -> None:
-    # A fresh interpreter: the test process may have imported Gradio already.
-    probe = (
+    assert_in_fresh_interpreter(
         "import sys, ui, gradio, matplotlib\n"
         "from ui.gradio_import import stub_writer_removed\n"
         "assert stub_writer_removed(), 'gradio.component_meta still writes stubs'\n"
         "assert matplotlib.get_backend().lower() == 'agg'\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'choosing a backend imported pyplot'\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
 
 
 def test_gradio_imports_without_pandas_which_loads_when_first_used() -> None:
-    probe = (
+    assert_in_fresh_interpreter(
         "import sys, ui, gradio, gradio.caching\n"
         "from ui.gradio_import import deferred\n"
         "assert deferred('pandas'), 'importing gradio imported pandas'\n"
@@ -119,5 +122,3 @@ def test_gradio_imports_without_pandas_which_loads_when_first_used() -> None:
         "assert isinstance(frame, sys.modules['pandas'].DataFrame) and frame.shape == (2, 1)\n"
         "assert pandas.Series is Series\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
