@@ -9,10 +9,11 @@ Step 3: refuse when the best evidence is too weak; else quote the best sentences
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant import figures
 from assistant.messages import language_name, message
 from assistant.text import Language, lexical_tokens
 from assistant.thresholds import refusal as fitted_refusal
@@ -82,6 +83,34 @@ def evidence_score(
         ),
         default=0.0,
     )
+
+
+def unanswered_parts(
+    question: str,
+    scored: Sequence[ScoredSentence],
+    parts: Sequence[tuple[str, Sequence[ScoredSentence]]] = (),
+) -> list[str]:
+    """The parts of ``question`` the documents do not answer: each sentence of it (``parts``,
+    scored on its own; the whole question when it has one) that asks for a figure none of its
+    best sentences gives (``assistant.figures``). All of them: the question is not answered."""
+    asked = parts or [(question, scored)]
+    return [
+        text
+        for text, sentences in asked
+        if figures.figure_missing(
+            text,
+            [s.text for s in sorted(sentences, key=lambda s: (-s.score, s.passage, s.position))],
+        )
+    ]
+
+
+def with_unanswered(answer: Answer, parts: Sequence[str]) -> Answer:
+    """``answer`` saying, after its quotes, which parts of the question it does not answer (as
+    it is, when it is a refusal or says so already)."""
+    if not parts or answer.refused or answer.unanswered:
+        return answer
+    lines = [message("answer.unanswered", answer.language, part=part) for part in parts]
+    return replace(answer, answer="\n".join([answer.answer, *lines]), unanswered=tuple(parts))
 
 
 def refusal_threshold(shift: float = 0.0) -> float:

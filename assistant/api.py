@@ -275,11 +275,15 @@ class Assistant:
             floor = self._decide(question, language, safe, scored, conversation, parts)
             if conversation is not None:
                 scored = conversation.fresh(scored)  # nor does the model see what was said
+        answered = [part for text, part in parts if text not in floor.unanswered]
         for piece in generate.answer_stream(
-            self.generator, question, language, passages, scored, floor, parts
+            self.generator, question, language, passages, scored, floor, answered
         ):
             if isinstance(piece, Answer):
-                piece = piece.with_timings(**timings, total=_since(started))
+                said = extractive.with_unanswered(piece, floor.unanswered)
+                if said is not piece:
+                    yield said.answer[len(piece.answer) :]
+                piece = said.with_timings(**timings, total=_since(started))
                 piece = rewrite.with_question(piece, asked, question, history)
             yield piece
 
@@ -298,17 +302,20 @@ class Assistant:
         question: str,
         passages: Sequence[Passage],
         conversation: Conversation | None = None,
-    ) -> list[list[extractive.ScoredSentence]]:
-        """The sentences of ``passages`` scored against each sentence of a question that has
-        several ("How many applied? How many were accepted?"); none for a single sentence, nor
-        for a follow-up (its standalone question may be the earlier one joined to it)."""
+    ) -> list[tuple[str, list[extractive.ScoredSentence]]]:
+        """Each sentence of a question that has several ("How many applied? How many were
+        accepted?"), with the sentences of ``passages`` scored against it; none for a single
+        sentence, nor for a follow-up (its standalone question may be the earlier one joined
+        to it)."""
         if conversation is not None and conversation.follow_up:
             return []
         parts = [s.text for s in split_sentences(question) if has_searchable_content(s.text)]
         if len(parts) < 2:
             return []
         vectors = self.embedder.embed(parts, kind="query")
-        return [self._scored(part, v, passages) for part, v in zip(parts, vectors, strict=True)]
+        return [
+            (part, self._scored(part, v, passages)) for part, v in zip(parts, vectors, strict=True)
+        ]
 
     def _decide(
         self,
@@ -317,11 +324,11 @@ class Assistant:
         passages: Sequence[Passage],
         scored: Sequence[extractive.ScoredSentence],
         conversation: Conversation | None = None,
-        parts: Sequence[Sequence[extractive.ScoredSentence]] = (),
+        parts: Sequence[tuple[str, Sequence[extractive.ScoredSentence]]] = (),
     ) -> Answer:
         """Refuse on weak evidence, else quote the best sentences (each part's best for a
-        question of several) and cite them; within a conversation, say only what it has not
-        said yet (``assistant/conversation.py``)."""
+        question of several, and what parts the documents do not answer) and cite them; within
+        a conversation, say only what it has not said yet (``assistant/conversation.py``)."""
         threshold = extractive.refusal_threshold(self.settings.min_evidence)
         if conversation is not None:
             return conversation.decide(question, language, passages, scored, threshold)
@@ -331,8 +338,13 @@ class Assistant:
             return extractive.compose(question, language, passages, defining, evidence)
         if not scored or evidence < threshold:
             return extractive.refusal(question, language, evidence)
-        chosen = extractive.select(scored, parts)
-        return extractive.compose(question, language, passages, chosen, evidence)
+        unanswered = extractive.unanswered_parts(question, scored, parts)
+        if len(unanswered) == max(len(parts), 1):
+            return extractive.refusal(question, language, evidence)
+        answered = [part for text, part in parts if text not in unanswered]
+        chosen = extractive.select(scored, answered)
+        answer = extractive.compose(question, language, passages, chosen, evidence)
+        return extractive.with_unanswered(answer, unanswered)
 
     def _naming(
         self, question: str, scored: Sequence[extractive.ScoredSentence]

@@ -148,6 +148,7 @@ class Answer:
     notice: str | None = None
     evidence: float = 0.0
     standalone_question: str | None = None
+    unanswered: tuple[str, ...] = ()  # the parts of the question the documents do not answer
 
     def __post_init__(self) -> None:
         # A copy nobody can change: the timings are the answer's, not the caller's dict.
@@ -171,4 +172,5 @@ class Answer:
             "notice": self.notice,
             "evidence": self.evidence,
             "standalone_question": self.standalone_question,
+            "unanswered": list(self.unanswered),
         }

@@ -43,6 +43,9 @@ class Question:
     gold: tuple[str, ...]
     facts: tuple[tuple[str, ...], ...]
     answerable: bool
+    # A question of several parts: each part as a question of its own, and whether the corpus
+    # answers it (eval/questions/partly-answerable.jsonl); empty where not labelled.
+    parts: tuple[tuple[str, bool], ...] = ()
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -60,6 +63,10 @@ def load_questions(path: Path) -> list[Question]:
                     gold=tuple(raw.get("gold") or ()),
                     facts=tuple(tuple(group) for group in raw.get("facts") or ()),
                     answerable=bool(raw.get("answerable", True)),
+                    parts=tuple(
+                        (str(part["ask"]), bool(part["answerable"]))
+                        for part in raw.get("parts") or ()
+                    ),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as error:
@@ -124,6 +131,24 @@ def first_text_ms(timings: dict[str, float]) -> float:
     return total
 
 
+def said_missing(unanswered: Sequence[str], asks: Sequence[str]) -> set[int]:
+    """The labelled parts (``asks``, each reworded as a question of its own) that the answer
+    says it does not answer: each part it names is matched to the ask sharing the largest
+    share of its character bigrams."""
+
+    def bigrams(text: str) -> set[str]:
+        letters = "".join(ch.lower() for ch in text if ch.isalnum())
+        return {letters[i : i + 2] for i in range(len(letters) - 1)}
+
+    named: set[int] = set()
+    for part in unanswered:
+        own = bigrams(part)
+        overlaps = [len(own & bigrams(ask)) / (len(own | bigrams(ask)) or 1) for ask in asks]
+        if overlaps and max(overlaps) > 0:
+            named.add(overlaps.index(max(overlaps)))
+    return named
+
+
 def _passage_record(passage: Any) -> dict[str, Any]:
     return {
         "text": passage.text,
@@ -159,7 +184,14 @@ def evaluate_question(
         "evidence": getattr(answer, "evidence", None),
         "fact_coverage": None if answer.refused else fact_coverage(answer.answer, question.facts),
         "timings_ms": dict(answer.timings_ms),
+        "unanswered": list(getattr(answer, "unanswered", ())),
     }
+    if question.parts:
+        named = said_missing(record["unanswered"], [ask for ask, _ in question.parts])
+        record["parts"] = [
+            {"ask": ask, "answerable": answerable, "said_missing": index in named}
+            for index, (ask, answerable) in enumerate(question.parts)
+        ]
     record["chars@5"] = mean(len(p.text) for p in passages[:5])
     if baseline is not None:
         naive = baseline.retrieve(question.question, k=10)
@@ -297,11 +329,32 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
                 row[key] = mean(sizes)
         if answered:
             row["generated"] = mean(1.0 if r.get("mode") == "generative" else 0.0 for r in answered)
+        row |= _missing_parts(rows)
         row["first_text_p50_ms"] = percentile([first_text_ms(r["timings_ms"]) for r in rows], 0.5)
         row["latency_p50_ms"] = percentile(totals, 0.5)
         row["latency_p95_ms"] = percentile(totals, 0.95)
         table[lang] = row
     return table
+
+
+def _missing_parts(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """How well answers say which parts of a question the documents do not answer: of the
+    labelled parts of answered questions, the unanswerable ones said missing (recall) and the
+    answerable ones said missing (false); and the answered answerable questions of sets without
+    labelled parts (each part of which is answered) that call a part missing."""
+    answered = [r for r in rows if not r["refused"] and r["answerable"]]
+    labelled = [part for r in answered for part in r.get("parts", ())]
+    missing = [part for part in labelled if not part["answerable"]]
+    present = [part for part in labelled if part["answerable"]]
+    unlabelled = [r for r in answered if "parts" not in r and "unanswered" in r]
+    row: dict[str, float] = {}
+    if missing:
+        row["missing_part_recall"] = mean(1.0 if p["said_missing"] else 0.0 for p in missing)
+    if present:
+        row["present_part_said_missing"] = mean(1.0 if p["said_missing"] else 0.0 for p in present)
+    if unlabelled:
+        row["answers_saying_part_missing"] = float(sum(1 for r in unlabelled if r["unanswered"]))
+    return row
 
 
 COLUMNS = (
@@ -326,6 +379,9 @@ COLUMNS = (
     ("chars@5", "chars@5", "{:.0f}"),
     ("baseline_chars@5", "naive chars@5", "{:.0f}"),
     ("generated", "generated", "{:.3f}"),
+    ("missing_part_recall", "missing part said", "{:.3f}"),
+    ("present_part_said_missing", "answered part said missing", "{:.3f}"),
+    ("answers_saying_part_missing", "answers saying a part is missing", "{:.0f}"),
     ("first_text_p50_ms", "first text p50 ms", "{:.0f}"),
     ("latency_p50_ms", "p50 ms", "{:.0f}"),
     ("latency_p95_ms", "p95 ms", "{:.0f}"),

@@ -186,6 +186,7 @@ def answer_json(answer: Any) -> dict[str, Any]:
         "citations": citations,
         "sentences": data["sentences"],
         "notice": data["notice"],
+        "unanswered": data["unanswered"],
         "timings_ms": data["timings_ms"],
     }
 

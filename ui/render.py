@@ -159,6 +159,15 @@ def grounding_badge(grounding: str, language: str) -> str:
     )
 
 
+def in_part_badge(language: str) -> str:
+    """For an answer that says which parts of the question the documents do not answer: its
+    quotes are the documents' own, but "backed by the sources" would claim the whole."""
+    return (
+        f'<div class="kk-grounding kk-partial kk-in-part" data-grounding="in-part" '
+        f'lang="{esc(language)}">{esc(text("grounding_in_part", language))}</div>'
+    )
+
+
 def nothing_more_badge(language: str) -> str:
     """For a follow-up that found nothing new: not a refusal of the topic, which the answers
     above cover."""
@@ -212,11 +221,12 @@ def answer_message(answer: Answer, turn: int, language: str) -> str:
             f'<div class="kk-notice kk-understood" lang="{esc(language)}">{label} '
             f'<span lang="{_lang_of(understood)}">{esc(understood)}</span></div>{notice}'
         )
-    badge = (
-        nothing_more_badge(language)
-        if answer.refused and is_nothing_more(answer.answer)
-        else grounding_badge(answer.grounding, language)
-    )
+    if answer.refused and is_nothing_more(answer.answer):
+        badge = nothing_more_badge(language)
+    elif answer.unanswered and not answer.refused:
+        badge = in_part_badge(language)
+    else:
+        badge = grounding_badge(answer.grounding, language)
     return (
         f'<div class="kk-answer kk-final" data-state="final" lang="{esc(language)}">'
         f'<div class="kk-answer-text" lang="{written_in}">{with_markers(answer.answer, turn)}'

@@ -166,3 +166,37 @@ def test_each_part_of_a_question_brings_its_best_sentence() -> None:
 def test_parts_that_agree_add_nothing() -> None:
     whole = [scored(0, 0, "一。", 0.9), scored(0, 1, "二。", 0.5)]
     assert extractive.select(whole, [whole, whole]) == extractive.select(whole)
+
+
+def test_a_part_that_asks_for_a_figure_its_best_sentences_do_not_give_is_unanswered() -> None:
+    with_figure = [
+        scored(0, 0, "稟議制是日本特有的決策機制。", 0.95),
+        scored(0, 1, "分析本次調查的 39 家台灣受訪企業。", 0.90),
+    ]
+    figure_third = [*with_figure[:1], scored(0, 2, "出島機制繞過本社流程。", 0.92)]
+    figure_third.append(scored(0, 1, "分析本次調查的 39 家台灣受訪企業。", 0.80))
+    parts = [
+        ("稟議制是什麼?", with_figure[:1]),
+        ("受訪的台灣企業有幾家?", with_figure),  # the second best gives it
+        ("出島有多少家?", figure_third),  # only the third best: not answered
+    ]
+    assert extractive.unanswered_parts("…", [], parts) == ["出島有多少家?"]
+    # a question of one sentence is its own part
+    assert extractive.unanswered_parts("出島有多少家?", figure_third) == ["出島有多少家?"]
+    assert extractive.unanswered_parts("受訪的台灣企業有幾家?", with_figure) == []
+    assert extractive.unanswered_parts("稟議制是什麼?", figure_third) == []
+
+
+def test_an_answer_says_which_parts_it_does_not_answer_once_and_a_refusal_does_not() -> None:
+    passages = [passage(1, "稟議制是日本特有的決策機制。")]
+    chosen = [scored(0, 0, "稟議制是日本特有的決策機制。", 0.95)]
+    answer = extractive.compose("稟議制是什麼?簽證怎麼辦?", "zh-TW", passages, chosen, 0.95)
+    said = extractive.with_unanswered(answer, ["簽證怎麼辦?"])
+    assert said.unanswered == ("簽證怎麼辦?",)
+    assert said.answer.splitlines()[-1] == "文件沒有回答這部分:「簽證怎麼辦?」"
+    assert said.answer.startswith(answer.answer) and said.citations == answer.citations
+    assert extractive.with_unanswered(said, ["簽證怎麼辦?"]) is said
+    assert extractive.with_unanswered(answer, []) is answer
+    refused = extractive.refusal("簽證怎麼辦?", "zh-TW", 0.5)
+    assert extractive.with_unanswered(refused, ["簽證怎麼辦?"]) is refused
+    assert said.to_dict()["unanswered"] == ["簽證怎麼辦?"]

@@ -985,3 +985,52 @@ def test_only_a_question_of_its_own_is_scored_by_parts(small_assistant: Assistan
     final = small_assistant.ask("and what does it collect?", k=3, history=history)
     assert final.standalone_question == "What is ringi? what does it collect?"
     assert "What is ringi?" not in embedder.texts_embedded
+
+
+@pytest.fixture
+def figureless_assistant(tmp_path: Path) -> Assistant:
+    """Two sentences about ringi, neither with a figure."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ringi.en.txt").write_text(
+        "Ringi is a bottom-up decision process in Japanese companies.\n\n"
+        "A ringi document collects the seals of many managers before approval.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", min_evidence=-5.0)
+    assistant = Assistant(settings, embedder=FakeEmbedder())
+    assistant.ingest()
+    return assistant
+
+
+def test_a_generated_answer_says_which_part_the_documents_do_not_answer(
+    figureless_assistant: Assistant,
+) -> None:
+    chat = ScriptedChatModel(replies=['{"answerable": true, "sentences": [1]}'])
+    figureless_assistant.generator = AnswerGenerator(
+        chat, WordVerifier(), timeout=5, structured=True, answers="quotes"
+    )
+    missing = "How much does office rent in Tokyo cost?"
+    pieces = list(figureless_assistant.stream(f"What does a ringi document collect? {missing}"))
+    final = pieces[-1]
+    assert isinstance(final, Answer) and not final.refused
+    assert final.unanswered == (missing,)
+    assert "".join(str(piece) for piece in pieces[:-1]) == final.answer  # nothing withdrawn
+    assert final.answer.splitlines()[-1] == message("answer.unanswered", "en", part=missing)
+    assert len(chat.prompts) == 1
+
+
+def test_a_question_whose_every_part_asks_a_figure_none_gives_is_refused_unasked(
+    figureless_assistant: Assistant,
+) -> None:
+    chat = ScriptedChatModel(replies=['{"answerable": true, "sentences": [1]}'])
+    figureless_assistant.generator = AnswerGenerator(
+        chat, WordVerifier(), timeout=5, structured=True, answers="quotes"
+    )
+    for question in (
+        "How many managers sign a ringi document?",
+        "How long does ringi take? How many seals does it collect?",
+    ):
+        answer = figureless_assistant.ask(question)
+        assert answer.refused and not answer.unanswered
+    assert chat.prompts == []

@@ -18,7 +18,7 @@ from eval.metrics import (
     reciprocal_rank,
     refusal_score,
 )
-from eval.run import answer_sentences, check_gates, parse_gate, summarize
+from eval.run import answer_sentences, check_gates, parse_gate, said_missing, summarize
 
 pytestmark = pytest.mark.unit
 
@@ -172,6 +172,39 @@ def test_summary_per_language_and_gates() -> None:
     assert check_gates(table, [parse_gate("hit@1=0.5"), parse_gate("zh.mrr=1")]) == []
     failures = check_gates(table, [parse_gate("ja.hit@1=0.9")])
     assert failures == ["ja.hit@1 = 0.000 is under 0.9"]
+
+
+def test_a_part_said_missing_is_matched_to_the_labelled_part_it_rewords() -> None:
+    asks = ["受訪的台灣新創中,深科技佔多少比例?", "日本對台灣創業者提供哪些簽證?"]
+    assert said_missing(["日本提供台灣創業者什麼簽證?"], asks) == {1}
+    assert said_missing(
+        ["What visas does Japan offer?"], ["How many?", "Which visa is offered?"]
+    ) == {1}
+    assert said_missing([], asks) == set()
+    assert said_missing(["完全無關"], asks) == set()
+
+
+def test_summary_of_parts_said_missing() -> None:
+    def with_parts(refused: bool, said: list[bool], answerable: list[bool]) -> dict[str, object]:
+        row = record("en", True, refused, [True])
+        row["unanswered"] = ["x"] if any(said) else []
+        row["parts"] = [
+            {"ask": "q", "answerable": a, "said_missing": s}
+            for a, s in zip(answerable, said, strict=True)
+        ]
+        return row
+
+    plain = record("en", True, False, [True]) | {"unanswered": ["y"]}
+    records = [
+        with_parts(False, [False, True], [True, False]),
+        with_parts(False, [False, False, False], [True, True, False]),
+        with_parts(True, [False, True], [True, False]),  # refused: not counted
+        plain,
+    ]
+    row = summarize(records)["all"]
+    assert row["missing_part_recall"] == 0.5
+    assert row["present_part_said_missing"] == 0.0
+    assert row["answers_saying_part_missing"] == 1
 
 
 @pytest.mark.parametrize("text", ["hit@1", "speed=1", "hit@1=high"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import string
 from collections.abc import Iterator, Sequence
@@ -201,6 +202,17 @@ def test_a_follow_up_that_found_nothing_new_is_not_shown_as_unanswered() -> None
     assert "kk-refused" not in html
     refused = answer(message("answer.refusal", "en"), refused=True, grounding="refused")
     assert "kk-refused" in render.answer_message(refused, turn=2, language="zh-TW")
+
+
+def test_an_answer_that_names_a_missing_part_is_not_shown_as_wholly_backed() -> None:
+    said = answer("According to the documents:\nRingi is bottom-up.[1]", grounding="supported")
+    in_part = dataclasses.replace(said, unanswered=("How much does rent cost?",))
+
+    html = render.answer_message(in_part, turn=1, language="ja")
+
+    assert "kk-in-part" in html and text("grounding_in_part", "ja") in html
+    assert text("grounding_supported", "ja") not in html
+    assert text("grounding_supported", "ja") in render.answer_message(said, 1, "ja")
 
 
 def test_an_original_citation_has_no_translation_column() -> None:
