@@ -495,6 +495,19 @@ def test_a_refused_question_says_so_in_founder_words(open_chat: Any) -> None:
     )
 
 
+def test_a_question_answered_in_part_names_the_part_the_documents_do_not_answer(
+    open_chat: Any,
+) -> None:
+    chat = open_chat("en-US")
+    missing = "How much does a desk at a Tokyo coworking space cost per month?"
+
+    chat.ask(f"What share of the Taiwanese startups surveyed are deep tech? {missing}")
+
+    shown = chat.last_answer().inner_text()
+    assert f"The documents do not answer this part: “{missing}”" in shown
+    assert "Answered in part" in shown and "Backed by the sources" not in shown
+
+
 # -- copying and rating -----------------------------------------------------------------------
 def test_copy_puts_the_answer_and_its_sources_on_the_clipboard(open_chat: Any) -> None:
     chat = open_chat("en-US")
