@@ -146,9 +146,10 @@ eval-gate: $(DEV_STAMP)
 		--fail-under language_match=0.95
 
 # The eval with the shipped model answering (scripts/with_llm.sh; in quotes it picks unless
-# KAKEHASHI_LLM_ANSWERS=written): dev, new documents and blind, each beside nothing else (the
-# extractive figures are make eval-gate's). About five seconds a question on two cores (quotes),
-# ten (written).
+# KAKEHASHI_LLM_ANSWERS=written): dev, blind, near misses and new documents, each beside
+# nothing else (the extractive figures are make eval-gate's). About five seconds a question on
+# two cores (quotes), ten (written). `python -m eval.calibrate_answerable reports/llm-dev.jsonl`
+# fits the model's P(false) threshold on the dev records.
 eval-llm: $(DEV_STAMP)
 	KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi ingest
 	rm -rf $(EVAL_DOCS) && mkdir -p $(EVAL_DOCS)/corpus
@@ -160,6 +161,9 @@ eval-llm: $(DEV_STAMP)
 			--questions eval/questions/dev.jsonl --out reports/llm-dev.jsonl --reports reports && \
 		KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi eval --no-baseline \
 			--questions eval/questions/blind.jsonl --out reports/llm-blind.jsonl --reports reports && \
+		KAKEHASHI_DATA_DIR=$(EVAL_DIR) $(BIN)/kakehashi eval --no-baseline \
+			--questions eval/questions/near-miss.jsonl --out reports/llm-near-miss.jsonl \
+			--reports reports && \
 		KAKEHASHI_CORPUS_DIR=$(EVAL_DOCS)/corpus KAKEHASHI_DATA_DIR=$(EVAL_DOCS)/data \
 			$(BIN)/kakehashi eval --no-baseline --questions eval/questions/new-documents.jsonl \
 			--out reports/llm-new-documents.jsonl --reports reports'

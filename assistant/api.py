@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant import answer as extractive
-from assistant import generate, rewrite
+from assistant import generate, rewrite, thresholds
 from assistant.conversation import Conversation
 from assistant.errors import InvalidQuestion
 from assistant.grounding import make_verifier
@@ -275,9 +275,23 @@ class Assistant:
             floor = self._decide(question, language, safe, scored, conversation, parts)
             if conversation is not None:
                 scored = conversation.fresh(scored)  # nor does the model see what was said
+            unconfirmed: Answer | None = None
+            if floor.refused and conversation is None and self.generator.confirms:
+                # Just under the threshold, the model is asked whether the sentences answer.
+                near = self._decide(
+                    question,
+                    language,
+                    safe,
+                    scored,
+                    None,
+                    parts,
+                    -thresholds.quotes().confirm_below,
+                )
+                if not near.refused:
+                    floor, unconfirmed = near, floor
         answered = [part for text, part in parts if text not in floor.unanswered]
         for piece in generate.answer_stream(
-            self.generator, question, language, passages, scored, floor, answered
+            self.generator, question, language, passages, scored, floor, answered, unconfirmed
         ):
             if isinstance(piece, Answer):
                 said = extractive.with_unanswered(piece, floor.unanswered)
@@ -325,11 +339,13 @@ class Assistant:
         scored: Sequence[extractive.ScoredSentence],
         conversation: Conversation | None = None,
         parts: Sequence[tuple[str, Sequence[extractive.ScoredSentence]]] = (),
+        shift: float = 0.0,
     ) -> Answer:
         """Refuse on weak evidence, else quote the best sentences (each part's best for a
         question of several, and what parts the documents do not answer) and cite them; within
-        a conversation, say only what it has not said yet (``assistant/conversation.py``)."""
-        threshold = extractive.refusal_threshold(self.settings.min_evidence)
+        a conversation, say only what it has not said yet (``assistant/conversation.py``).
+        ``shift`` moves the refusal threshold."""
+        threshold = extractive.refusal_threshold(self.settings.min_evidence + shift)
         if conversation is not None:
             return conversation.decide(question, language, passages, scored, threshold)
         evidence = extractive.evidence_score(scored, passages, language)

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from assistant import thresholds
 from assistant.answer import ScoredSentence, refusal, refusal_threshold
 from assistant.citations import Sentence, normalise_markers, sentences_with_citations
 from assistant.errors import GenerationFailed
@@ -56,7 +57,7 @@ from assistant.safety import (
     quote,
     without_instructions,
 )
-from assistant.structured import ReplyReader
+from assistant.structured import ReplyReader, StreamedReply
 from assistant.text import Language, frame_language, has_searchable_content
 from assistant.types import QUOTED, Answer, Citation, Passage, SentenceCheck
 from assistant.written import (
@@ -78,6 +79,7 @@ log = logging.getLogger(__name__)
 # A model's "the passages do not answer" refuses unless the evidence clears the refusal
 # threshold by this much (the extractive answer then stands, with a notice).
 STRONG_EVIDENCE_MARGIN = 0.04
+TOP_LOGPROBS = 10  # alternatives read for the token that says whether the sentences answer
 
 
 # -- the generator ----------------------------------------------------------------------------
@@ -100,7 +102,15 @@ class AnswerGenerator:
         self.answers = answers
         # Evidence from which the extractive answer stands even when the model says the
         # passages do not answer; below it, the model's word makes the answer a refusal.
+        # Where the endpoint gives logprobs, P(answerable is false) decides instead.
         self.strong_evidence = strong_evidence
+        self.unanswerable = thresholds.quotes().unanswerable
+
+    @property
+    def confirms(self) -> bool:
+        """Whether a question just under the refusal threshold is put to the model (quotes
+        only: its word on whether the sentences answer is read from its logprobs)."""
+        return self.answers == "quotes"
 
     @classmethod
     def from_settings(cls, settings: Settings, verifier: Verifier) -> AnswerGenerator:
@@ -121,14 +131,19 @@ class AnswerGenerator:
         ranked: Sequence[ScoredSentence],
         extractive: Answer,
         parts: Sequence[Sequence[ScoredSentence]] = (),
+        unconfirmed: Answer | None = None,
     ) -> Iterator[str | Answer]:
         """Raises ``GenerationFailed`` (before any text is shown) when the endpoint fails.
         ``ranked`` scores the sentences of ``passages`` once their instruction-like sentences
         are removed (``without_instructions``); ``parts`` scores them against each sentence of
         a question of several (``excerpt_sentences``; quotes only); ``extractive`` is the
-        answer to fall back on."""
+        answer to fall back on. With ``unconfirmed`` (a refusal; quotes only), the evidence was
+        just under the threshold: the answer is that refusal unless the model's logprobs say
+        the sentences answer."""
         if self.answers == "quotes":
-            yield from self._quotes(question, language, passages, ranked, extractive, parts)
+            yield from self._quotes(
+                question, language, passages, ranked, extractive, parts, unconfirmed
+            )
             return
         # Step 1: the sentences that matter, as quoted material; what reads as instructions
         # to a model is held back (and tokens only found there are never shown)
@@ -281,6 +296,7 @@ class AnswerGenerator:
         ranked: Sequence[ScoredSentence],
         extractive: Answer,
         parts: Sequence[Sequence[ScoredSentence]] = (),
+        unconfirmed: Answer | None = None,
     ) -> Iterator[str | Answer]:
         """The answer in quotes the model picks: it names passage sentences by number (the
         most direct first) and each is shown verbatim, with its citation, as soon as it is
@@ -315,16 +331,24 @@ class AnswerGenerator:
         timings: dict[str, float] = {"prompt_chars": float(len(inputs["sentences"]))}
         started = time.perf_counter()
         chain = load_prompt("answer-quotes.md") | self.model.bind(
-            response_format=choice_format(len(candidates), MAX_QUOTES)
+            response_format=choice_format(len(candidates), MAX_QUOTES),
+            logprobs=True,
+            top_logprobs=TOP_LOGPROBS,
         )
         # Step 2: each sentence shown as the model names it
         reader = ChoiceReader()
         composer = QuoteComposer(language)
         failure: GenerationFailed | None = None
+
+        def unanswerable() -> bool:
+            if reader.unanswerable is not None:
+                return reader.unanswerable >= self.unanswerable
+            return reader.answerable is False or unconfirmed is not None  # nothing to confirm by
+
         try:
-            for piece in self._pieces(chain, inputs, timings, started):
+            for piece in self._pieces(chain, inputs, timings, started, reader):
                 for number in reader.feed(piece):
-                    if reader.answerable is False or not 1 <= number <= len(candidates):
+                    if unanswerable() or not 1 <= number <= len(candidates):
                         continue
                     sentence = candidates[number - 1]
                     shown = composer.add(passages[sentence.passage], sentence.text, picked=True)
@@ -338,9 +362,16 @@ class AnswerGenerator:
                 raise  # nothing shown yet: the extractive answer, with the reason
             failure = error
         timings["generate"] = _ms(started)
+        if reader.unanswerable is not None:
+            timings["unanswerable"] = round(reader.unanswerable, 4)
         # Step 3: decide
-        if reader.answerable is False or not composer.quotes:
-            yield from self._unanswerable(extractive, language, (), timings)
+        if unconfirmed is not None and (unanswerable() or not composer.quotes):
+            yield from unconfirmed.answer.splitlines(keepends=True)
+            yield replace(unconfirmed, timings_ms={**unconfirmed.timings_ms, **timings})
+            return
+        if unanswerable() or not composer.quotes:
+            probability = reader.unanswerable is not None
+            yield from self._unanswerable(extractive, language, (), timings, probability)
             return
         # The extractive answer's quotes stay, after the model's: never less than it.
         for citation in extractive.citations:
@@ -362,10 +393,12 @@ class AnswerGenerator:
         language: Language,
         dropped: Sequence[SentenceCheck],
         timings: dict[str, float],
+        by_probability: bool = False,
     ) -> Iterator[str | Answer]:
         """The model says the passages do not answer: a refusal, unless the evidence of the
-        extractive answer is strong, which then stands, with a notice."""
-        if extractive.evidence >= self.strong_evidence:
+        extractive answer is strong, which then stands, with a notice. Its probability, where
+        the endpoint gives one, is calibrated (``assistant.thresholds.Quotes``) and stands."""
+        if extractive.evidence >= self.strong_evidence and not by_probability:
             yield from _fallback(extractive, language, "model_unanswerable", dropped, timings)
             return
         refused = refusal(extractive.question, language, extractive.evidence)
@@ -378,9 +411,16 @@ class AnswerGenerator:
         )
 
     def _pieces(
-        self, chain: Any, inputs: dict[str, Any], timings: dict[str, float], started: float
+        self,
+        chain: Any,
+        inputs: dict[str, Any],
+        timings: dict[str, float],
+        started: float,
+        reader: StreamedReply | None = None,
     ) -> Iterator[str]:
         for chunk in stream_with_deadline(lambda: chain.stream(inputs), self.timeout):
+            if reader is not None:
+                reader.read_logprobs(getattr(chunk, "response_metadata", None) or {})
             usage = getattr(chunk, "usage_metadata", None)
             if usage:
                 timings["prompt_tokens"] = float(usage.get("input_tokens", 0))
@@ -428,16 +468,27 @@ def answer_stream(
     ranked: Sequence[ScoredSentence],
     extractive: Answer,
     parts: Sequence[Sequence[ScoredSentence]] = (),
+    unconfirmed: Answer | None = None,
 ) -> Iterator[str | Answer]:
     """The generated answer, or ``extractive`` (the answer on the same passages without their
-    instruction-like sentences) when the corpus does not answer or the endpoint fails."""
+    instruction-like sentences) when the corpus does not answer or the endpoint fails. With
+    ``unconfirmed`` (a refusal), ``extractive`` was found just under the refusal threshold: the
+    model must say that its sentences answer, else (and when the endpoint fails) the answer is
+    ``unconfirmed``."""
     if extractive.refused or not passages:
         yield from extractive.answer.splitlines(keepends=True)
         yield extractive
         return
     try:
-        yield from generator.stream(question, language, passages, ranked, extractive, parts)
+        yield from generator.stream(
+            question, language, passages, ranked, extractive, parts, unconfirmed
+        )
     except GenerationFailed as error:
+        if unconfirmed is not None:
+            log.warning("language model failed (%s); nothing confirms the answer", error)
+            yield from unconfirmed.answer.splitlines(keepends=True)
+            yield unconfirmed
+            return
         log.warning("language model failed (%s); using the extractive answer", error)
         notice = failure_notice("notice.fallback", error, language)
         yield from extractive.answer.splitlines(keepends=True)

@@ -11,13 +11,16 @@ ignored). Passage numbers are the model's claim about its sources, checked after
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from assistant.citations import Sentence, claim_text
 
 _SENTENCES = re.compile(r'"sentences"\s*:\s*\[')
 _ANSWERABLE = re.compile(r'"answerable"\s*:\s*(true|false)')
+_BEFORE_ANSWERABLE = re.compile(r'"answerable"\s*:\s*$')
 _DECODER = json.JSONDecoder()
 
 
@@ -69,7 +72,22 @@ class StreamedReply:
         self.buffer = ""
         self.position: int | None = None
         self.answerable: bool | None = None
+        # P(answerable is false), from the reply's logprobs; None where the endpoint gives none
+        self.unanswerable: float | None = None
+        self._read = ""  # the reply as its logprobs spell it
         self.done = False
+
+    def read_logprobs(self, metadata: Mapping[str, Any]) -> None:
+        """Read a streamed chunk's ``response_metadata``: where its logprobs reach the token
+        that says ``answerable``, ``unanswerable`` becomes P(false) / (P(true) + P(false))
+        among that token's alternatives (as llama.cpp and OpenAI report them)."""
+        logprobs = metadata.get("logprobs")
+        content = logprobs.get("content") if isinstance(logprobs, Mapping) else None
+        for token in content or ():
+            text = str(token.get("token", ""))
+            if self.unanswerable is None and text.strip() and _BEFORE_ANSWERABLE.search(self._read):
+                self.unanswerable = _false_probability(token.get("top_logprobs") or [token])
+            self._read += text
 
     def _take(self, piece: str) -> bool:
         """Add ``piece``; whether the sentences array has opened."""
@@ -84,6 +102,18 @@ class StreamedReply:
                 return False
             self.position = match.end()
         return True
+
+
+def _false_probability(alternatives: Any) -> float | None:
+    true = false = 0.0
+    for alternative in alternatives:
+        word = str(alternative.get("token", "")).strip().casefold()
+        weight = math.exp(float(alternative.get("logprob", -math.inf)))
+        if len(word) >= 2 and "true".startswith(word):
+            true += weight
+        elif len(word) >= 2 and "false".startswith(word):
+            false += weight
+    return false / (true + false) if true + false else None
 
 
 class ReplyReader(StreamedReply):

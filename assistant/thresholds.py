@@ -1,7 +1,8 @@
 """The fitted numbers of the answer path, read from ``data/thresholds.json``.
 
 Calibration writes that file (``python -m eval.calibrate --write`` for the verifier,
-``python -m scripts.calibrate_refusal --write`` for the refusal); nothing here is pasted by hand.
+``python -m scripts.calibrate_refusal --write`` for the refusal, ``python -m
+eval.calibrate_answerable --write`` for the model's word on it); nothing here is pasted by hand.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SECTIONS = ("refusal", "verifier")
+SECTIONS = ("refusal", "verifier", "quotes")
 
 
 def path() -> Path:
@@ -42,6 +43,21 @@ class Refusal:
 
 def refusal() -> Refusal:
     return Refusal(**fitted()["refusal"])
+
+
+@dataclass(frozen=True)
+class Quotes:
+    """The model's word on whether the passages answer, in quotes mode, where the endpoint
+    gives logprobs: its answer is a refusal when P(answerable is false) reaches
+    ``unanswerable``. A question whose evidence is under the refusal threshold by less than
+    ``confirm_below`` is put to the model too, and answered only when it says so."""
+
+    unanswerable: float
+    confirm_below: float
+
+
+def quotes() -> Quotes:
+    return Quotes(**fitted()["quotes"])
 
 
 def verifier() -> dict[str, Any]:

@@ -53,3 +53,23 @@ def test_offsets_come_from_the_corpus_editions_and_centre_on_zero(tmp_path: Path
     offsets = translation_offsets(OfflineVerifier(FakeEmbedder()), tmp_path)
     assert set(offsets) == {"en>zh-TW", "zh-TW>en"}
     assert sum(offsets.values()) == pytest.approx(0.0, abs=1e-3)
+
+
+def test_the_answerable_threshold_is_the_one_with_fewest_errors_on_the_records(
+    tmp_path: Path,
+) -> None:
+    from eval import calibrate_answerable
+
+    def record(p: float | None, answerable: bool) -> dict[str, object]:
+        timings = {"total": 1.0} if p is None else {"total": 1.0, "unanswerable": p}
+        return {"answerable": answerable, "timings_ms": timings}
+
+    records = [record(0.01, True), record(0.12, True), record(0.3, False), record(0.9, False)]
+    records.append(record(None, False))  # refused without asking the model: not counted
+    scores = calibrate_answerable.asked(records)
+    assert len(scores) == 4
+    assert calibrate_answerable.errors(scores, 0.1) == (1, 0)
+    assert calibrate_answerable.best(scores) == 0.15  # the lowest with no error
+    path = tmp_path / "llm-dev.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    calibrate_answerable.main([str(path)])  # prints, writes nothing

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import http.server
 import json
+import math
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -26,7 +28,13 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr, SecretStr
 
 from assistant import llm
-from assistant.answer import ScoredSentence, candidate_sentences, compose_quotes
+from assistant.answer import (
+    ScoredSentence,
+    candidate_sentences,
+    compose_quotes,
+    refusal,
+    refusal_threshold,
+)
 from assistant.api import Assistant
 from assistant.citations import sentences_with_citations
 from assistant.errors import GenerationFailed
@@ -110,6 +118,36 @@ class ScriptedChatModel(BaseChatModel):
             )
 
 
+class LogprobChatModel(ScriptedChatModel):
+    """A scripted model that streams its reply token by token with logprobs, as llama.cpp and
+    OpenAI do: the token after ``"answerable":`` has ``true`` and ``false`` among its
+    alternatives, ``false`` with probability ``p_false``."""
+
+    p_false: float = 0.5
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        said = ""
+        for token in re.findall(r"\s*\w+|\s*[^\w\s]+", self._reply(messages)):
+            alternatives = [{"token": token, "logprob": 0.0}]
+            if re.search(r'"answerable"\s*:\s*$', said):
+                alternatives = [
+                    {"token": " true", "logprob": math.log(1 - self.p_false)},
+                    {"token": " false", "logprob": math.log(self.p_false)},
+                    {"token": " maybe", "logprob": math.log(0.001)},
+                ]
+            said += token
+            logprobs = {"content": [{"token": token, "logprob": 0.0, "top_logprobs": alternatives}]}
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(content=token, response_metadata={"logprobs": logprobs})
+            )
+
+
 class WordVerifier:
     """Supported when at least 60% of the claim's lexical tokens occur in the cited passages."""
 
@@ -166,9 +204,15 @@ def run(
     structured: bool = False,
     answers: AnswerStyle = "written",
     extractive: Answer | None = None,
+    unconfirmed: Answer | None = None,
+    p_false: float | None = None,
     **model: Any,
 ) -> tuple[list[str], Answer, ScriptedChatModel]:
-    chat = ScriptedChatModel(replies=replies, **model)
+    chat = (
+        ScriptedChatModel(replies=replies, **model)
+        if p_false is None
+        else LogprobChatModel(replies=replies, p_false=p_false, **model)
+    )
     generator = AnswerGenerator(
         chat, WordVerifier(), timeout=5, structured=structured, answers=answers
     )
@@ -182,6 +226,8 @@ def run(
         passages,
         ranked_sentences(safe),
         extractive or extractive_stub(safe),
+        (),
+        unconfirmed,
     )
     for piece in stream:
         if isinstance(piece, Answer):
@@ -1034,3 +1080,85 @@ def test_a_question_whose_every_part_asks_a_figure_none_gives_is_refused_unasked
         answer = figureless_assistant.ask(question)
         assert answer.refused and not answer.unanswered
     assert chat.prompts == []
+
+
+# -- the model's word on whether the sentences answer, from its logprobs -----------------------
+PICK_ONE = '{"answerable": true, "sentences": [1]}'
+
+
+def test_the_probability_of_false_is_read_from_the_token_that_says_answerable() -> None:
+    reader = ChoiceReader()
+    for token, alternatives in [
+        ('{"', []),
+        ("answerable", []),
+        ('":', []),
+        (" true", [(" true", 0.7), (" false", 0.2), (" t", 0.1)]),
+        (", ", [(" false", 0.9), (" true", 0.1)]),  # later tokens do not count
+    ]:
+        top = [{"token": t, "logprob": math.log(p)} for t, p in alternatives]
+        reader.read_logprobs(
+            {"logprobs": {"content": [{"token": token, "logprob": 0.0, "top_logprobs": top}]}}
+        )
+    assert reader.unanswerable == pytest.approx(0.2 / 0.9)
+    nothing = ChoiceReader()
+    nothing.read_logprobs({})
+    nothing.read_logprobs({"logprobs": None})
+    assert nothing.unanswerable is None
+
+
+def test_a_likely_false_refuses_even_where_the_model_says_true_and_evidence_is_strong() -> None:
+    floor = compose_quotes(
+        "What is ringi?", "en", [(THREE[0], "Ringi is a bottom-up decision process.")], 0.99
+    )
+    pieces, answer, _ = run(
+        [PICK_ONE], THREE, answers="quotes", extractive=floor, p_false=0.6, chunk=3
+    )
+    assert answer.refused and answer.notice == message("notice.model_refusal", "en")
+    assert "".join(pieces) == answer.answer  # no quote was shown first
+    assert answer.timings_ms["unanswerable"] == pytest.approx(0.6)
+
+
+def test_an_unlikely_false_lets_the_picks_stand() -> None:
+    _, answer, _ = run([PICK_ONE], THREE, answers="quotes", p_false=0.05)
+    assert not answer.refused and answer.mode == "generative"
+
+
+@pytest.mark.parametrize(
+    ("p_false", "model", "answered"),
+    [
+        (0.05, {}, True),  # the model says they answer: the question just under is answered
+        (0.6, {}, False),
+        (None, {}, False),  # an endpoint without logprobs cannot confirm
+        (0.05, {"error": ConnectionError("refused")}, False),  # nor one that is down
+    ],
+)
+def test_a_question_just_under_the_threshold_is_answered_only_when_the_model_confirms(
+    p_false: float | None, model: dict[str, Any], answered: bool
+) -> None:
+    unconfirmed = refusal("What is ringi?", "en", 0.85)
+    pieces, answer, _ = run(
+        [PICK_ONE], THREE, answers="quotes", unconfirmed=unconfirmed, p_false=p_false, **model
+    )
+    assert "".join(pieces) == answer.answer
+    if answered:
+        assert not answer.refused and answer.citations
+    else:
+        assert answer.refused and answer.answer == unconfirmed.answer
+
+
+@pytest.mark.parametrize(("p_false", "answered"), [(0.05, True), (0.6, False)])
+def test_the_assistant_puts_a_question_just_under_the_threshold_to_the_model(
+    figureless_assistant: Assistant, p_false: float, answered: bool
+) -> None:
+    question = "What does a ringi document collect?"
+    evidence = figureless_assistant.ask(question).evidence
+    just_over = evidence + 0.01 - refusal_threshold()  # the question is 0.01 under the threshold
+    settings = figureless_assistant.settings.model_copy(update={"min_evidence": just_over})
+    assistant = Assistant(settings, embedder=FakeEmbedder())
+    assert assistant.ask(question).refused
+    chat = LogprobChatModel(replies=[PICK_ONE], p_false=p_false)
+    assistant.generator = AnswerGenerator(chat, WordVerifier(), timeout=5, answers="quotes")
+
+    answer = assistant.ask(question)
+
+    assert answer.refused is not answered and len(chat.prompts) == 1
