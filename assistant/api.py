@@ -290,8 +290,14 @@ class Assistant:
                 if not near.refused:
                     floor, unconfirmed = near, floor
         answered = [part for text, part in parts if text not in floor.unanswered]
+        # The model is asked only what the documents may answer: the parts already said to be
+        # missing would make it call the whole question unanswerable.
+        put = question
+        if floor.unanswered:
+            gap = " " if language == "en" else ""
+            put = gap.join(text for text, _ in parts if text not in floor.unanswered)
         for piece in generate.answer_stream(
-            self.generator, question, language, passages, scored, floor, answered, unconfirmed
+            self.generator, put, language, passages, scored, floor, answered, unconfirmed
         ):
             if isinstance(piece, Answer):
                 said = extractive.with_unanswered(piece, floor.unanswered)

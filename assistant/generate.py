@@ -340,8 +340,13 @@ class AnswerGenerator:
         composer = QuoteComposer(language)
         failure: GenerationFailed | None = None
 
+        # The probability judges the question as a whole: asked several things, the model may
+        # call it unanswerable for one of them. So, put several sentences, only its own false
+        # refuses an answer; its probability still confirms one just under the threshold.
+        weighed = unconfirmed is not None or len(parts) < 2
+
         def unanswerable() -> bool:
-            if reader.unanswerable is not None:
+            if reader.unanswerable is not None and weighed:
                 return reader.unanswerable >= self.unanswerable
             return reader.answerable is False or unconfirmed is not None  # nothing to confirm by
 
@@ -362,15 +367,15 @@ class AnswerGenerator:
                 raise  # nothing shown yet: the extractive answer, with the reason
             failure = error
         timings["generate"] = _ms(started)
-        if reader.unanswerable is not None:
-            timings["unanswerable"] = round(reader.unanswerable, 4)
+        if reader.unanswerable is not None and weighed:
+            timings["unanswerable"] = round(reader.unanswerable, 4)  # for calibrate_answerable
         # Step 3: decide
         if unconfirmed is not None and (unanswerable() or not composer.quotes):
             yield from unconfirmed.answer.splitlines(keepends=True)
             yield replace(unconfirmed, timings_ms={**unconfirmed.timings_ms, **timings})
             return
         if unanswerable() or not composer.quotes:
-            probability = reader.unanswerable is not None
+            probability = reader.unanswerable is not None and weighed
             yield from self._unanswerable(extractive, language, (), timings, probability)
             return
         # The extractive answer's quotes stay, after the model's: never less than it.

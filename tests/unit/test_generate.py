@@ -206,6 +206,7 @@ def run(
     extractive: Answer | None = None,
     unconfirmed: Answer | None = None,
     p_false: float | None = None,
+    parts: Sequence[Sequence[ScoredSentence]] = (),
     **model: Any,
 ) -> tuple[list[str], Answer, ScriptedChatModel]:
     chat = (
@@ -226,7 +227,7 @@ def run(
         passages,
         ranked_sentences(safe),
         extractive or extractive_stub(safe),
-        (),
+        parts,
         unconfirmed,
     )
     for piece in stream:
@@ -1063,7 +1064,8 @@ def test_a_generated_answer_says_which_part_the_documents_do_not_answer(
     assert final.unanswered == (missing,)
     assert "".join(str(piece) for piece in pieces[:-1]) == final.answer  # nothing withdrawn
     assert final.answer.splitlines()[-1] == message("answer.unanswered", "en", part=missing)
-    assert len(chat.prompts) == 1
+    assert len(chat.prompts) == 1 and missing not in chat.prompts[0]  # not asked of the model
+    assert "What does a ringi document collect?" in chat.prompts[0]
 
 
 def test_a_question_whose_every_part_asks_a_figure_none_gives_is_refused_unasked(
@@ -1162,3 +1164,13 @@ def test_the_assistant_puts_a_question_just_under_the_threshold_to_the_model(
     answer = assistant.ask(question)
 
     assert answer.refused is not answered and len(chat.prompts) == 1
+
+
+def test_put_several_sentences_only_the_models_own_false_refuses() -> None:
+    """Asked two things, the model may find the question unanswerable for one of them."""
+    parts = [ranked_sentences(THREE), ranked_sentences(THREE)]
+    _, answer, _ = run([PICK_ONE], THREE, answers="quotes", p_false=0.6, parts=parts)
+    assert not answer.refused and answer.mode == "generative"
+    refusing = '{"answerable": false, "sentences": [1]}'
+    _, refused, _ = run([refusing], THREE, answers="quotes", p_false=0.6, parts=parts)
+    assert refused.mode == "extractive"  # its own false, with the extractive evidence strong
