@@ -2,14 +2,18 @@
 
     PYTHONPATH=tests .venv/bin/python -m e2e.screenshots readme      # docs/screenshot.png
     PYTHONPATH=tests .venv/bin/python -m e2e.screenshots issue-17    # docs/issue-17/*-after.png
+    PYTHONPATH=tests bash scripts/with_llm.sh .venv/bin/python -m e2e.screenshots issue-14
+                                                        # docs/issue-14/*.png, the model answering
 
-``readme`` ingests the live corpus/ (what `make run` serves); ``issue-17`` the frozen fixture
+``readme`` and ``issue-14`` ingest the live corpus/ (what `make run` serves); ``issue-14`` needs
+the model's ``KAKEHASHI_LLM_*`` settings in the environment. ``issue-17`` the frozen fixture
 corpus the e2e tests use, with the steps of the issue's before/after shots (follow-ups, an
 apostrophe in English, a phone tapping [2]). Each run ingests into a fresh temporary folder.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -18,7 +22,17 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from e2e.ui_server import CHROMIUM, CHROMIUM_ARGS, Workspace, make_workspace, start_server, stop
+# Before the test fixtures' import, which clears every KAKEHASHI_ setting from the environment.
+MODEL_SETTINGS = {k: v for k, v in os.environ.items() if k.startswith("KAKEHASHI_LLM_")}
+
+from e2e.ui_server import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Workspace,
+    make_workspace,
+    start_server,
+    stop,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_MS = 90_000
@@ -118,24 +132,60 @@ def issue_17(browser: Any, url: str, out: Path) -> None:
     context.close()
 
 
+def issue_14(browser: Any, url: str, out: Path) -> None:
+    """Generated answers in the chat, with the model Kakehashi ships picking the quotes: one in
+    Japanese, and one in English that says which part of the question the documents do not
+    answer."""
+    shots = [
+        (
+            "ja-JP",
+            "generated-ja.png",
+            "2030年までに日本のIT人材はどれくらい不足すると見込まれていますか?",
+        ),
+        (
+            "en-US",
+            "generated-in-part-en.png",
+            "What share of the Taiwanese startups surveyed are deep tech? "
+            "How much does a desk at a Tokyo coworking space cost per month?",
+        ),
+    ]
+    for locale, name, question in shots:
+        context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector("body.kk-ready")
+        ask(page, question)
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(out / name), full_page=True)
+        context.close()
+
+
 def main(which: str) -> None:
     with tempfile.TemporaryDirectory(prefix="kakehashi-shots-") as folder:
         root = Path(folder)
+        env: dict[str, str] = {}
         if which == "readme":
             workspace, out = live_workspace(root), REPO / "docs"
+        elif which == "issue-14":
+            env = MODEL_SETTINGS
+            if "KAKEHASHI_LLM_BASE_URL" not in env:
+                raise SystemExit("issue-14 needs the model: run it under scripts/with_llm.sh")
+            workspace, out = live_workspace(root), REPO / "docs" / "issue-14"
         elif which == "issue-17":
             workspace, out = make_workspace(root), REPO / "docs" / "issue-17"
         else:
-            raise SystemExit("usage: python -m e2e.screenshots readme|issue-17")
+            raise SystemExit("usage: python -m e2e.screenshots readme|issue-14|issue-17")
         out.mkdir(parents=True, exist_ok=True)
-        process, server = start_server(workspace, "serve.log")
+        process, server = start_server(workspace, "serve.log", **env)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
                 )
                 try:
-                    (readme if which == "readme" else issue_17)(browser, server.url, out)
+                    shoot = {"readme": readme, "issue-14": issue_14, "issue-17": issue_17}[which]
+                    shoot(browser, server.url, out)
                 finally:
                     browser.close()
         finally:
