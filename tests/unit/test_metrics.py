@@ -211,3 +211,8 @@ def test_summary_of_parts_said_missing() -> None:
 def test_bad_gates_are_usage_errors(text: str) -> None:
     with pytest.raises(GateError):
         parse_gate(text)
+
+
+def test_the_share_of_missing_parts_said_can_be_gated() -> None:
+    gate = parse_gate("missing_part_recall=0.17")
+    assert gate.metric == "missing_part_recall" and gate.minimum == 0.17
