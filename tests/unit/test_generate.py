@@ -661,8 +661,9 @@ def test_model_rewrite_is_used_when_plausible() -> None:
 
 
 # -- wired into the Assistant -----------------------------------------------------------------
-@pytest.fixture
-def small_assistant(tmp_path: Path) -> Assistant:
+def ringi_assistant(tmp_path: Path, *extra: tuple[str, str]) -> Assistant:
+    """Two sentences about ringi, neither with a figure, and the ``extra`` (name, text)
+    documents, ingested with the fake embedder; nothing is refused."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "ringi.en.txt").write_text(
@@ -670,11 +671,17 @@ def small_assistant(tmp_path: Path) -> Assistant:
         "A ringi document collects the seals of many managers before approval.\n",
         encoding="utf-8",
     )
-    (corpus / "planted.en.txt").write_text(PLANTED + "\n", encoding="utf-8")
+    for name, text in extra:
+        (corpus / name).write_text(text + "\n", encoding="utf-8")
     settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", min_evidence=-5.0)
     assistant = Assistant(settings, embedder=FakeEmbedder())
     assistant.ingest()
     return assistant
+
+
+@pytest.fixture
+def small_assistant(tmp_path: Path) -> Assistant:
+    return ringi_assistant(tmp_path, ("planted.en.txt", PLANTED))
 
 
 def test_assistant_streams_generated_answers_and_rewrites_follow_ups(
@@ -1037,17 +1044,7 @@ def test_only_a_question_of_its_own_is_scored_by_parts(small_assistant: Assistan
 @pytest.fixture
 def figureless_assistant(tmp_path: Path) -> Assistant:
     """Two sentences about ringi, neither with a figure."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "ringi.en.txt").write_text(
-        "Ringi is a bottom-up decision process in Japanese companies.\n\n"
-        "A ringi document collects the seals of many managers before approval.\n",
-        encoding="utf-8",
-    )
-    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data", min_evidence=-5.0)
-    assistant = Assistant(settings, embedder=FakeEmbedder())
-    assistant.ingest()
-    return assistant
+    return ringi_assistant(tmp_path)
 
 
 def test_a_generated_answer_says_which_part_the_documents_do_not_answer(
