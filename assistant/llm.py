@@ -4,13 +4,14 @@ a stream read under a deadline. Shared by generated answers, follow-up rewriting
 
 from __future__ import annotations
 
+import math
 import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -135,3 +136,22 @@ def classify(error: BaseException) -> GenerationFailed:
     if "Connection" in name or isinstance(error, ConnectionError | OSError):
         return GenerationFailed("unavailable", name)
     return GenerationFailed("garbage", name)
+
+
+def choice_probability(
+    alternatives: Iterable[Mapping[str, Any]],
+    says_yes: Callable[[str], bool],
+    says_no: Callable[[str], bool],
+) -> float | None:
+    """P(yes) / (P(yes) + P(no)) among a token's ``top_logprobs`` alternatives (as llama.cpp
+    and OpenAI report them), each token stripped and casefolded before it is judged; None when
+    none says either."""
+    yes = no = 0.0
+    for alternative in alternatives:
+        word = str(alternative.get("token", "")).strip().casefold()
+        weight = math.exp(float(alternative.get("logprob", -math.inf)))
+        if says_yes(word):
+            yes += weight
+        elif says_no(word):
+            no += weight
+    return yes / (yes + no) if yes + no else None

@@ -11,12 +11,12 @@ ignored). Passage numbers are the model's claim about its sources, checked after
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from assistant.citations import Sentence, claim_text
+from assistant.llm import choice_probability
 
 _SENTENCES = re.compile(r'"sentences"\s*:\s*\[')
 _ANSWERABLE = re.compile(r'"answerable"\s*:\s*(true|false)')
@@ -105,15 +105,12 @@ class StreamedReply:
 
 
 def _false_probability(alternatives: Any) -> float | None:
-    true = false = 0.0
-    for alternative in alternatives:
-        word = str(alternative.get("token", "")).strip().casefold()
-        weight = math.exp(float(alternative.get("logprob", -math.inf)))
-        if len(word) >= 2 and "true".startswith(word):
-            true += weight
-        elif len(word) >= 2 and "false".startswith(word):
-            false += weight
-    return false / (true + false) if true + false else None
+    """P(false) / (P(true) + P(false)); a token of two letters or more may begin either word."""
+    return choice_probability(
+        alternatives,
+        lambda word: len(word) >= 2 and "false".startswith(word),
+        lambda word: len(word) >= 2 and "true".startswith(word),
+    )
 
 
 class ReplyReader(StreamedReply):

@@ -12,7 +12,6 @@ endpoint gives no logprobs, the reply's words decide (yes / no).
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -29,7 +28,7 @@ from assistant.grounding.verifier import (
     quoted,
     vetoed,
 )
-from assistant.llm import chat_model, load_prompt
+from assistant.llm import chat_model, choice_probability, load_prompt
 from ingest.embed import Embedder
 
 if TYPE_CHECKING:
@@ -83,18 +82,9 @@ def yes_probability(metadata: Mapping[str, Any]) -> float | None:
     if not content:
         return None
     first = content[0]
-    alternatives = first.get("top_logprobs") or [first]
-    yes = no = 0.0
-    for alternative in alternatives:
-        word = str(alternative.get("token", "")).strip().casefold()
-        weight = math.exp(float(alternative.get("logprob", -math.inf)))
-        if word in YES_TOKENS:
-            yes += weight
-        elif word in NO_TOKENS:
-            no += weight
-    if yes + no == 0.0:
-        return None
-    return yes / (yes + no)
+    return choice_probability(
+        first.get("top_logprobs") or [first], YES_TOKENS.__contains__, NO_TOKENS.__contains__
+    )
 
 
 @dataclass(frozen=True)
