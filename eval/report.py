@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import reciprocal_rank
-from eval.run import format_table
+from eval.summary import format_table
 
 PLOTTED = ("hit@1", "hit@5", "mrr", "ndcg@10", "citation_recall", "faithfulness", "fact_coverage")
 
@@ -149,7 +149,7 @@ def html_page(
 
 
 def _html_table(table: dict[str, dict[str, float]]) -> str:
-    from eval.run import COLUMNS
+    from eval.summary import COLUMNS
 
     columns = [c for c in COLUMNS if any(c[0] in row for row in table.values())]
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in columns)

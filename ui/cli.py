@@ -251,18 +251,10 @@ def evaluate(
     from eval.claims import judge, load_claims, verdict_records
     from eval.claims import report as claims_report
     from eval.editions import Editions
+    from eval.gates import CLAIMS_GATED, check_gates, parse_gate
     from eval.report import write_reports
-    from eval.run import (
-        CLAIMS_GATED,
-        GATED,
-        check_gates,
-        format_table,
-        load_questions,
-        parse_gate,
-        run_questions,
-        summarize,
-        write_jsonl,
-    )
+    from eval.run import load_questions, run_questions, write_jsonl
+    from eval.summary import GATED, format_table, summarize
 
     if (questions is None) == (claims is None):
         _fail("give exactly one of --questions FILE or --claims FILE", EXIT_USAGE)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from assistant.errors import GateError
+from eval.gates import check_gates, parse_gate
 from eval.metrics import (
     citation_score,
     confusion,
@@ -18,7 +19,8 @@ from eval.metrics import (
     reciprocal_rank,
     refusal_score,
 )
-from eval.run import answer_sentences, check_gates, parse_gate, said_missing, summarize
+from eval.run import answer_sentences, said_missing
+from eval.summary import summarize
 
 pytestmark = pytest.mark.unit
 
