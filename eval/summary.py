@@ -34,7 +34,7 @@ GATED = (
     "hit@1", "hit@5", "mrr", "ndcg@10", "citation_recall", "citation_precision",
     "faithfulness", "fact_coverage", "refusal_precision", "refusal_recall", "language_match",
     "baseline_hit@1", "baseline_hit@5", "baseline_mrr", "baseline_ndcg@10",
-    "missing_part_recall",
+    "missing_part_recall", "generated",
 )  # fmt: skip
 
 

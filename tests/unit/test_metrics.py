@@ -218,3 +218,11 @@ def test_bad_gates_are_usage_errors(text: str) -> None:
 def test_the_share_of_missing_parts_said_can_be_gated() -> None:
     gate = parse_gate("missing_part_recall=0.17")
     assert gate.metric == "missing_part_recall" and gate.minimum == 0.17
+
+
+def test_the_share_the_model_answered_can_be_gated() -> None:
+    records = [record("en", True, False, [True]) | {"mode": "generative"}]
+    records.append(record("en", True, False, [True]) | {"mode": "extractive"})
+    table = summarize(records)
+    assert table["all"]["generated"] == 0.5
+    assert check_gates(table, [parse_gate("generated=0.8")]) == ["generated = 0.500 is under 0.8"]
