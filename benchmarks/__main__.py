@@ -3,7 +3,9 @@
 (``benchmarks/results/latest.json`` unless ``--out``).
 
 The sections ``cold``, ``warm``, ``ingest``, ``scale`` and ``ui`` (headless Chromium; ``--no-ui``
-leaves it out) run by default; ``llm`` (a model endpoint) only when asked for, with ``--llm``."""
+leaves it out) run by default; ``llm`` (a model endpoint) only when asked for, with ``--llm``;
+``judge`` (the grounding judge on that endpoint) only with ``--only judge --llm ...``, which
+runs ``llm`` as well."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from benchmarks import cold, ingestion, llm, profiles, scale, ui, warm
+from benchmarks import cold, ingestion, judge, llm, profiles, scale, ui, warm
 from benchmarks.context import RESULTS, Bench, Plan
 from benchmarks.report import Report, table
 
@@ -26,7 +28,9 @@ SECTIONS = {
     "scale": scale.run,
     "ui": ui.run,
     "llm": llm.run,
+    "judge": judge.run,
 }
+NEEDS_MODEL = ("llm", "judge")
 DEFAULT = ("cold", "warm", "ingest", "scale", "ui")
 
 
@@ -68,8 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.llm:
         args.sections.append("llm")
     args.sections = list(dict.fromkeys(args.sections))
-    if "llm" in args.sections and not args.llm:
-        parser.error("the llm section needs --llm URL --llm-model NAME, or --llm local")
+    needing = [name for name in args.sections if name in NEEDS_MODEL]
+    if needing and not args.llm:
+        parser.error(f"the {needing[0]} section needs --llm URL --llm-model NAME, or --llm local")
     if args.llm not in (None, "local") and not args.llm_model:
         parser.error("--llm URL needs --llm-model NAME")
     return args

@@ -41,15 +41,16 @@ class Plan:
     llm_questions: int
     ui_runs: int
     open_runs: int  # fresh processes opening each synthetic store, ours and LangChain's
+    judge_claims: int  # sentences the shipped model wrote, judged (section judge)
 
     @classmethod
     def full(cls) -> Plan:
         sizes = (1_000, 10_000, 100_000)
-        return cls("full", 7, 1, 72, 24, 32, 3, 1000, 3, sizes, 100, 20.0, 12, 9, 3)
+        return cls("full", 7, 1, 72, 24, 32, 3, 1000, 3, sizes, 100, 20.0, 12, 9, 3, 74)
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls("quick", 3, 1, 24, 12, 16, 2, 1000, 2, (1_000, 10_000), 30, 5.0, 6, 5, 2)
+        return cls("quick", 3, 1, 24, 12, 16, 2, 1000, 2, (1_000, 10_000), 30, 5.0, 6, 5, 2, 24)
 
 
 @dataclass

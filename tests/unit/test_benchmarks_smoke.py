@@ -59,18 +59,25 @@ def test_a_smaller_size_is_fewer_not_faster() -> None:
 @pytest.mark.unit
 def test_the_model_runs_only_when_asked_for_and_the_chat_can_be_left_out() -> None:
     assert parse_args([]).sections == list(DEFAULT)
-    assert set(DEFAULT) < set(SECTIONS) == {*DEFAULT, "llm"}
+    assert set(DEFAULT) < set(SECTIONS) == {*DEFAULT, "llm", "judge"}
     assert "ui" not in parse_args(["--no-ui"]).sections
     args = parse_args(["--quick", "--only", "warm", "ui", "--llm", "local", "--profile"])
     assert (args.quick, args.profile, args.llm) == (True, True, "local")
     assert args.sections == ["warm", "ui", "llm"]
     assert parse_args(["--only", "ui"]).sections == ["ui"]
     assert parse_args(["--llm", "http://127.0.0.1:8080/v1", "--llm-model", "m"]).llm_model == "m"
+    assert parse_args(["--only", "judge", "--llm", "local"]).sections == ["judge", "llm"]
 
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
-    "argv", [["--only", "llm"], ["--llm", "http://127.0.0.1:8080/v1"], ["--only", "nope"]]
+    "argv",
+    [
+        ["--only", "llm"],
+        ["--only", "judge"],
+        ["--llm", "http://127.0.0.1:8080/v1"],
+        ["--only", "nope"],
+    ],
 )
 def test_the_llm_section_needs_an_endpoint_and_a_model(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
