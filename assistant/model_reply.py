@@ -71,7 +71,7 @@ def fallback(
     )
 
 
-def unanswerable(
+def model_refusal(
     extractive: Answer,
     language: Language,
     dropped: Sequence[SentenceCheck],

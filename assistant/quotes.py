@@ -20,7 +20,7 @@ from assistant.answer import ScoredSentence, compose_quotes, intro
 from assistant.errors import GenerationFailed
 from assistant.excerpts import excerpt_sentences
 from assistant.llm import load_prompt
-from assistant.model_reply import elapsed_ms, failure_notice, reply_pieces, unanswerable
+from assistant.model_reply import elapsed_ms, failure_notice, model_refusal, reply_pieces
 from assistant.safety import Cleaner, escape_delimiters, quote, without_instructions
 from assistant.structured import StreamedReply, answer_schema, json_schema_format
 from assistant.text import Language
@@ -213,7 +213,7 @@ class QuotedAnswers:
             return
         if says_unanswerable() or not composer.quotes:
             probability = reader.unanswerable is not None and weighed
-            yield from unanswerable(
+            yield from model_refusal(
                 extractive, language, (), timings, self.strong_evidence, probability
             )
             return

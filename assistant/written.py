@@ -34,8 +34,8 @@ from assistant.model_reply import (
     elapsed_ms,
     failure_notice,
     fallback,
+    model_refusal,
     reply_pieces,
-    unanswerable,
 )
 from assistant.safety import Cleaner, Quoted, format_passages, quote, without_instructions
 from assistant.structured import ReplyReader, response_format
@@ -310,7 +310,7 @@ class WrittenAnswers:
         # Step 4: decide
         if not answerable or not composer.shown:
             if not answerable:
-                yield from unanswerable(
+                yield from model_refusal(
                     extractive, language, composer.dropped, timings, self.strong_evidence
                 )
             else:
