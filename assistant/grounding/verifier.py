@@ -202,6 +202,8 @@ class OfflineVerifier:
             numbers = tuple(str(q) for q in unmatched_quantities(claim, passages))
             if not numbers and len(quantities(claim)) >= 2:
                 numbers = self._misplaced_quantities(claim, passages)
+            if not numbers:
+                numbers = self._misattributed_figure(claim, passages)
         # Step 2: entities
         missing: tuple[str, ...] = ()
         if "entities" in on:
@@ -284,6 +286,38 @@ class OfflineVerifier:
                     wrong.append(f"{q} (the passage says {stated} here)")
         return tuple(wrong)
 
+    def _misattributed_figure(self, claim: str, passages: Sequence[str]) -> tuple[str, ...]:
+        """A claim's one figure, stated by the passage of something else: the passage piece
+        that best matches what the claim says about its figure ("9% of Taiwanese startups")
+        states another figure of the same kind (14%), and clearly better than any piece that
+        states the claim's figure ("日方企業…只有 9%")."""
+        said = [q for q in quantities(claim) if not is_date(q)]
+        if len(said) != 1:
+            return ()
+        figure = said[0]
+        pieces = [
+            c
+            for p in passages
+            for c in _at_numbers(claim_clauses(p, min_chars=2))
+            if quantities(c, generous=True)
+        ]
+        stated = [quantities(piece, generous=True) for piece in pieces]
+        own = [i for i, qs in enumerate(stated) if any(_compatible(figure, q) for q in qs)]
+        other = [
+            i
+            for i, qs in enumerate(stated)
+            if i not in own and any(_same_kind(figure, q) for q in qs)
+        ]
+        if not own or not other:
+            return ()
+        vectors = self.embed([_NUMERAL.sub("#", text) for text in (claim, *pieces)])
+        similarities = vectors[1:] @ vectors[0]
+        best_other = max(other, key=lambda i: similarities[i])
+        if similarities[best_other] - max(similarities[i] for i in own) <= _MISATTRIBUTED_MARGIN:
+            return ()
+        there = _same_kind_values(figure, stated[best_other])
+        return (f"{figure} (the passage says {there} here)",)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of ``texts`` (as queries), cached: passages are checked again and again."""
         return self._vectors.embed(texts, kind="query")
@@ -306,6 +340,9 @@ def vetoed(signals: Signals) -> bool:
 
 
 _NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
+# How much better (e5 cosine, numbers masked) the piece stating another figure must match the
+# claim than any piece stating its own figure; below it, a loose alignment (fit sets only).
+_MISATTRIBUTED_MARGIN = 0.07
 
 
 _JOINER = re.compile(

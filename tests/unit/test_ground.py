@@ -574,3 +574,15 @@ def test_a_bound_stated_only_loosely_must_be_its_own_clause_s_figure(
     assert verifier.signals(wrong, [passage]).unmatched_numbers
     right = "近半數的受訪者希望設立分公司,但實際上有近四成的既有合作仍停留在單次交易。"
     assert not verifier.signals(right, [passage]).unmatched_numbers
+
+
+def test_a_single_figure_said_of_another_group_is_misattributed(
+    verifier: OfflineVerifier,
+) -> None:
+    passage = "其中半導體與先進製造領域佔 43%,綠能與儲能佔 21%,生醫與醫療器材佔 17%。"
+    wrong = verifier.signals("生醫與醫療器材領域佔了投資總額的 21%。", [passage])
+    assert wrong.unmatched_numbers == ("21% (the passage says 17% here)",)
+    right = verifier.signals("生醫與醫療器材領域佔了投資總額的 17%。", [passage])
+    assert not right.unmatched_numbers
+    alone = "綠能與儲能佔 21%。"  # no other figure of its kind to be confused with
+    assert not verifier.signals("生醫與醫療器材佔 21%。", [alone]).unmatched_numbers
