@@ -55,6 +55,8 @@ _LOCATED_IN = {
 _LANGUAGE_AFTER = re.compile(
     r"[語语]|\s*(?:-|\s)(?:language|speaking|speakers?|fluency)\b", re.IGNORECASE
 )
+# 台湾ドル, 日本円, "Taiwan dollars": a currency, whose figure the number checks read
+_CURRENCY_AFTER = re.compile(r"ドル|円|[幣币元]|\s*dollars?\b", re.IGNORECASE)
 
 # Abbreviated pairs: 台日 names Taiwan and Japan; 中、韓 names China and Korea.
 _ABBREVIATION = tables.entities().abbreviations
@@ -191,7 +193,10 @@ class EntityTable:
         for mention in self.mentions(claim):
             if mention.entity in named or self._said_within(mention.entity, passages):
                 continue
-            if self.entities[mention.entity].country and _LANGUAGE_AFTER.match(claim, mention.end):
+            if self.entities[mention.entity].country and (
+                _LANGUAGE_AFTER.match(claim, mention.end)
+                or _CURRENCY_AFTER.match(claim, mention.end)
+            ):
                 continue
             excused = mention.abbreviated and both
             absent[mention.entity] = absent.get(mention.entity, True) and excused

@@ -112,6 +112,8 @@ _TENTHS = re.compile(
     rf"(?P<digit>[1-9一二三四五六七八九](?![\d{_CJK_NUMERAL}{_CJK_COUNTERS}]))?"
     r"|割(?![合引安高れりく愛爱譲让])(?:(?P<bu>[1-9一二三四五六七八九])分)?)"
 )
+# 2億3,000万円: one amount in two multipliers
+_OKU_MAN = re.compile(r"(?P<oku>\d+)\s*[億亿]\s*(?P<man>\d{1,4}|\d,\d{3})\s*[萬万]")
 # "two in five", "3 out of 10": a share (X < Y)
 _IN_EN = re.compile(
     rf"\b(?P<num>{_EN_SMALL}|\d+)\s+(?:in|out\s+of)\s+(?P<den>{_EN_SMALL}|\d+)\b(?![.,]\d)",
@@ -314,6 +316,10 @@ def quantities(text: str, *, generous: bool = False) -> frozenset[Quantity]:
         extra = _any_value(match.group("digit") or match.group("bu") or "0")
         if value is not None and extra is not None and free(*match.span()) and value < 10:
             add(value * 10 + extra, "percent", *match.span())
+    for match in _OKU_MAN.finditer(text):
+        oku, man = (Decimal(match.group(g).replace(",", "")) for g in ("oku", "man"))
+        unit, _, end = _unit_after(text, match.end())
+        add(oku * 100_000_000 + man * 10_000, unit, match.start(), end)
     for match in _DIGITS.finditer(text):
         if not free(*match.span()):
             continue

@@ -135,18 +135,21 @@ def _rounded(claim: Decimal, passage: Decimal) -> bool:
     return _near(claim, passage) and _roundness(claim) > _roundness(passage)
 
 
-# Durations in months: a quarter is three months, a decade ten years.
-_MONTHS = {"month": 1, "quarter": 3, "year": 12, "decade": 120}
+# Durations in their smallest unit: a quarter is three months, a decade ten years, a week
+# seven days (a month is no fixed number of days).
+_DURATIONS = ({"month": 1, "quarter": 3, "year": 12, "decade": 120}, {"day": 1, "week": 7})
 
 
 def _compatible(claim: Quantity, passage: Quantity) -> bool:
     """Whether ``passage`` states ``claim``: the same value (within 10% of the passage value
     when the claim hedges it) and no conflicting unit."""
-    if claim.unit != passage.unit and {claim.unit, passage.unit} <= _MONTHS.keys():
-        if _looks_like_year(claim) or _looks_like_year(passage):
-            return False  # 2025年 is a date, not 24,300 months
-        claim = replace(claim, value=claim.value * _MONTHS[str(claim.unit)], unit="month")
-        passage = replace(passage, value=passage.value * _MONTHS[str(passage.unit)], unit="month")
+    for scale in _DURATIONS:
+        if claim.unit != passage.unit and {claim.unit, passage.unit} <= scale.keys():
+            if _looks_like_year(claim) or _looks_like_year(passage):
+                return False  # 2025年 is a date, not 24,300 months
+            base = min(scale, key=scale.__getitem__)
+            claim = replace(claim, value=claim.value * scale[str(claim.unit)], unit=base)
+            passage = replace(passage, value=passage.value * scale[str(passage.unit)], unit=base)
     if {claim.unit, passage.unit} == {"fraction", "percent"}:  # a third is 33%, half is 50%
         claimed, stated = (
             q.value * 100 if q.unit == "fraction" else q.value for q in (claim, passage)

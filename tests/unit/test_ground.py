@@ -586,3 +586,28 @@ def test_a_single_figure_said_of_another_group_is_misattributed(
     assert not right.unmatched_numbers
     alone = "綠能與儲能佔 21%。"  # no other figure of its kind to be confused with
     assert not verifier.signals("生醫與醫療器材佔 21%。", [alone]).unmatched_numbers
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("three phases across forty years", "three phases over four decades"),
+        ("led the development for nearly two decades", "開発を20年近く率いてきた"),
+        ("42 days of in-person training", "six weeks of in-person training"),
+        ("決裁までの期間は最短で21日間", "この期間は最短で3週間にまで短縮された"),
+        ("中央値は2億3,000万円", "單筆投資中位數為 2.3 億日圓"),
+    ],
+)
+def test_one_amount_in_other_units_or_notation_is_stated(claim: str, passage: str) -> None:
+    assert not unmatched_quantities(claim, [passage])
+
+
+def test_days_are_weeks_only_at_seven_a_week() -> None:
+    assert unmatched_quantities("40 days of training", ["six weeks of training"])
+    assert unmatched_quantities("2億3,000万円", ["2.4 億日圓"])
+
+
+def test_a_currency_named_after_a_country_names_no_country(verifier: OfflineVerifier) -> None:
+    passage = "The program budget will rise from NT$38 million to NT$52 million."
+    assert not verifier.entities.missing("予算は5,200万台湾ドルに引き上げられる。", passage)
+    assert verifier.entities.missing("予算は台湾で引き上げられる。", passage)
