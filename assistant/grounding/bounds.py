@@ -1,5 +1,5 @@
-"""Words that make a number a bound (more than, 以上, 超過, at most, 以下, 不到: a direction)
-or approximate (約, nearly, 6割強, 三年多, or so: a hedge)."""
+"""Words that make a number a bound (more than, 以上, 超過, 6割強, at most, within, 以下, 不到,
+1,400時間弱: a direction) or approximate (約, nearly, 三年多, or so: a hedge)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ _UPPER_BEFORE = re.compile(
     r"[不未沒没](?:超過|超过|逾|多於|多于|高於|高于)|\b(?:not|no) (?:more than|over|above)|"
     r"\bnot exceeding|"
     r"(?<!\bno )\b(?:less than|fewer than)|"
-    r"\b(?:under|up to|at most|just under|no more than|as many as|"
+    r"\b(?:under|up to|at most|within|just under|no more than|as many as|"
     r"short of|"
     r"as much as|as high as|below|nearly|almost|close to))" + _ABOUT,
     re.IGNORECASE,
@@ -45,13 +45,14 @@ _UPPER_BEFORE = re.compile(
 _CURRENCY_WORD = r"\s*(?:日圓|日円|日元|日幣|円|圓|元|ドル|美元|美金|ユーロ|[台臺]幣|yen\b)?"
 _LOWER_AFTER = re.compile(
     _CURRENCY_WORD + r"\s*(?:以上|を?超え|を?超す|を(?:やや|少し|わずかに)?上回|を突破"
-    r"|超(?=[的之]|[^\w]|[のがをにでとはもや]|$)|\bor more\b|\bplus\b)",
+    r"|超(?=[的之]|[^\w]|[のがをにでとはもや]|$)|強(?=[^\w]|[のがをにでとはもやだ]|$)"
+    r"|\bor more\b|\bplus\b)",
     re.IGNORECASE,
 )
 _UPPER_AFTER = re.compile(
     _CURRENCY_WORD
     + r"\s*(?:以下|未満|未滿|以內|以内|を(?:やや|少し|わずかに)?下回|を切|を割|に満た|に届か|近く"
-    r"|\bor (?:less|fewer)\b|\bat most\b)",
+    r"|弱(?=[^\w]|[のがをにでとはもやだ]|$)|\bor (?:less|fewer)\b|\bat most\b)",
     re.IGNORECASE,
 )
 

@@ -611,3 +611,15 @@ def test_a_currency_named_after_a_country_names_no_country(verifier: OfflineVeri
     passage = "The program budget will rise from NT$38 million to NT$52 million."
     assert not verifier.entities.missing("予算は5,200万台湾ドルに引き上げられる。", passage)
     assert verifier.entities.missing("予算は台湾で引き上げられる。", passage)
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("指導時間は合計で1,400時間弱だった。", "mentors logged more than 1,400 hours"),
+        ("Such units typically took more than three weeks to reply.", "typically within 3 weeks"),
+    ],
+)
+def test_just_under_and_within_bound_a_figure_from_above(claim: str, passage: str) -> None:
+    assert unmatched_quantities(claim, [passage])
+    assert not unmatched_quantities("6割強の企業", ["61.5% 的企業"])  # 強: just over, stated
