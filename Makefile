@@ -134,7 +134,11 @@ eval-gate: $(DEV_STAMP)
 		--out reports/claims-generated-batch3.jsonl --fail-under balanced_accuracy=0.73
 	$(BIN)/kakehashi eval --claims eval/holdout/numbers/claims.jsonl \
 		--out reports/claims-numbers-holdout.jsonl --fail-under balanced_accuracy=0.77
+	$(BIN)/kakehashi eval --claims eval/holdout/numbers-3/claims.jsonl \
+		--out reports/claims-numbers-3.jsonl --fail-under balanced_accuracy=0.73
 	$(BIN)/kakehashi eval --claims eval/claims.jsonl --out reports/claims.jsonl \
+		--fail-under numbers_caught=1.0
+	$(BIN)/kakehashi eval --claims eval/claims-numbers.jsonl --out reports/claims-numbers.jsonl \
 		--fail-under numbers_caught=1.0
 	rm -rf $(EVAL_DOCS) && mkdir -p $(EVAL_DOCS)/corpus
 	cp corpus/* eval/documents/*.txt $(EVAL_DOCS)/corpus/

@@ -28,14 +28,13 @@ from pathlib import Path
 from assistant import Settings
 from assistant.grounding import OfflineVerifier
 from assistant.grounding.verifier import FAMILIES
-from eval.claims import Claim, load_claims
+from eval.claims import WRONG_NUMBER_KINDS, Claim, load_claims
 from eval.metrics import confusion
 from ingest.embed import CachedEmbedder, Embedder, make_embedder
 
 HOLDOUT = Path("eval/holdout/claims.jsonl")
 GENERATED = Path("eval/holdout/generated/claims.jsonl")
 IN_SAMPLE = Path("eval/claims.jsonl")
-WRONG_NUMBER_KINDS = ("wrong_number", "unit_change")
 # Three checks of who does what (issue #16): exchanged countries fit better, a clause said of
 # another country, an opposite term said of the other country.
 ROLE_CHECKS = ("swap", "roles", "opposed_roles")
