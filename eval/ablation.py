@@ -5,14 +5,13 @@
 Step 1: one embedder for every run, its vectors cached (a family switched off changes which
         checks run, not what the claims and passages embed to).
 Step 2: for each configuration (everything on; each family of ``FAMILIES`` off; the checks of
-        who-does-what, which judge one idea, all off and one at a time), judge the held-out
-        claims (``eval/holdout/claims.jsonl``, ``eval/holdout/generated/claims.jsonl``) and,
-        unless ``--no-in-sample``, the claims the thresholds were fitted on
-        (``eval/claims.jsonl``).
+        who-does-what, which judge one idea, all off and one at a time), judge every held-out
+        claims file (``HELD_OUT``: eval/holdout/, written or labelled blind) and, unless
+        ``--no-in-sample``, the claims the thresholds were fitted on (``eval/claims.jsonl``).
 Step 3: print one table: balanced accuracy on each held-out set and on their union, its change
-        from everything on, the wrong numbers accepted (claims labelled ``wrong_number`` or
-        ``unit_change``), and in-sample balanced accuracy on a line of its own. A family whose
-        removal does not lower held-out balanced accuracy does not pay for itself.
+        from everything on, the wrong numbers accepted (``WRONG_NUMBER_KINDS``: wrong numbers,
+        units, reversed bounds), and in-sample balanced accuracy on a line of its own. A family
+        whose removal does not lower held-out balanced accuracy does not pay for itself.
 
 Offline only: the LLM judge plays no part (``OfflineVerifier``).
 """
@@ -32,8 +31,14 @@ from eval.claims import WRONG_NUMBER_KINDS, Claim, load_claims
 from eval.metrics import confusion
 from ingest.embed import CachedEmbedder, Embedder, make_embedder
 
-HOLDOUT = Path("eval/holdout/claims.jsonl")
-GENERATED = Path("eval/holdout/generated/claims.jsonl")
+HELD_OUT = {
+    "holdout": Path("eval/holdout/claims.jsonl"),
+    "generated": Path("eval/holdout/generated/claims.jsonl"),
+    "batch 3": Path("eval/holdout/generated/batch3.jsonl"),
+    "numbers": Path("eval/holdout/numbers/claims.jsonl"),
+    "numbers-3": Path("eval/holdout/numbers-3/claims.jsonl"),
+    "claims-2": Path("eval/holdout/claims-2/claims.jsonl"),
+}
 IN_SAMPLE = Path("eval/claims.jsonl")
 # Three checks of who does what (issue #16): exchanged countries fit better, a clause said of
 # another country, an opposite term said of the other country.
@@ -44,8 +49,7 @@ ROLE_CHECKS = ("swap", "roles", "opposed_roles")
 class Row:
     name: str
     disabled: frozenset[str]
-    holdout: float
-    generated: float
+    scores: dict[str, float]  # balanced accuracy per held-out set
     union: float
     wrong_numbers: tuple[str, ...]
     in_sample: float | None
@@ -96,8 +100,7 @@ def measure(
     return Row(
         name=name,
         disabled=disabled,
-        holdout=balanced(held_out["holdout"], judged["holdout"]),
-        generated=balanced(held_out["generated"], judged["generated"]),
+        scores={key: balanced(claims, judged[key]) for key, claims in held_out.items()},
         union=balanced(pooled, pooled_verdicts),
         wrong_numbers=wrong,
         in_sample=balanced(in_sample, verdicts(in_sample)) if in_sample is not None else None,
@@ -106,20 +109,18 @@ def measure(
 
 def table(rows: Sequence[Row], held_out: dict[str, list[Claim]], in_sample: int | None) -> str:
     base = rows[0]
-    n_h, n_g = len(held_out["holdout"]), len(held_out["generated"])
+    total = sum(len(claims) for claims in held_out.values())
+    sets = " | ".join(f"{key} (n={len(claims)})" for key, claims in held_out.items())
     lines = [
-        f"| switched off | holdout (n={n_h}) | generated (n={n_g}) | held-out union "
-        f"(n={n_h + n_g}) | Δ union | wrong numbers accepted (held-out) |",
-        "|---|---|---|---|---|---|",
+        f"| switched off | {sets} | held-out union (n={total}) | Δ union "
+        "| wrong numbers accepted (held-out) |",
+        "|---|" + "---|" * (len(held_out) + 3),
     ]
     for row in rows:
-        delta = row.union - base.union
-        wrong = f"{len(row.wrong_numbers)}" + (
-            f" ({', '.join(row.wrong_numbers)})" if row.wrong_numbers else ""
-        )
+        scores = " | ".join(f"{row.scores[key]:.3f}" for key in held_out)
         lines.append(
-            f"| {row.name} | {row.holdout:.3f} | {row.generated:.3f} | {row.union:.3f} | "
-            f"{delta:+.3f} | {wrong} |"
+            f"| {row.name} | {scores} | {row.union:.3f} | {row.union - base.union:+.3f} | "
+            f"{len(row.wrong_numbers)} |"
         )
     if in_sample is not None:
         lines += [
@@ -148,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     glossary = Path(settings.corpus_dir) / "glossary.json"
     # Step 1: one embedder, its vectors shared by every configuration
     embedder = CachedEmbedder(make_embedder(settings.embedder), size=1_000_000)
-    held_out = {"holdout": load_claims(HOLDOUT), "generated": load_claims(GENERATED)}
+    held_out = {key: load_claims(path) for key, path in HELD_OUT.items() if path.exists()}
     in_sample = None if args.no_in_sample else load_claims(IN_SAMPLE)
     # Step 2: every configuration on the same claims
     rows = []
