@@ -243,12 +243,7 @@ class OfflineVerifier:
         collaborations" against "45% 的受訪者…近 40% 的既有合作"). Only an exchange counts:
         one clause matched to the wrong passage clause is as likely a loose alignment."""
         clauses = [c for c in _at_numbers(claim_clauses(claim)) if quantities(c)]
-        pieces = [
-            c
-            for p in passages
-            for c in _at_numbers(claim_clauses(p, min_chars=2))
-            if quantities(c, generous=True)
-        ]
+        pieces = _number_pieces(passages)
         if len(clauses) < 2 or len(pieces) < 2:
             return ()
         # matched by what they say about the numbers, not by the numbers themselves
@@ -295,12 +290,7 @@ class OfflineVerifier:
         if len(said) != 1:
             return ()
         figure = said[0]
-        pieces = [
-            c
-            for p in passages
-            for c in _at_numbers(claim_clauses(p, min_chars=2))
-            if quantities(c, generous=True)
-        ]
+        pieces = _number_pieces(passages)
         stated = [quantities(piece, generous=True) for piece in pieces]
         own = [i for i, qs in enumerate(stated) if any(_compatible(figure, q) for q in qs)]
         other = [
@@ -367,6 +357,16 @@ def _at_numbers(clauses: Sequence[str]) -> list[str]:
             clause[low:high] for low, high in itertools.pairwise(cuts) if clause[low:high].strip()
         )
     return pieces
+
+
+def _number_pieces(passages: Sequence[str]) -> list[str]:
+    """The passages' clauses cut at their numbers (``_at_numbers``), those that state one."""
+    return [
+        piece
+        for passage in passages
+        for piece in _at_numbers(claim_clauses(passage, min_chars=2))
+        if quantities(piece, generous=True)
+    ]
 
 
 def quoted(claim: str, passages: Sequence[str]) -> bool:
